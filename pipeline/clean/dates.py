@@ -1,0 +1,84 @@
+"""Chinese date expressions to aware datetimes in Asia/Shanghai.
+
+Year-less dates (``4月2日``) are common in lead paragraphs; they are resolved against a
+reference date the caller passes in (the fetch time), never against the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+_CN = "〇○Ｏ零一二三四五六七八九十"
+_CLOCK = r"(?:[\sT]*(?P<hour>\d{1,2})[:：时時](?P<minute>\d{1,2})(?:[:：分](?P<second>\d{1,2}))?)?"
+_NUMERIC = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<month>\d{1,2})\s*(?:[-/.]|月)\s*"
+    r"(?P<day>\d{1,2})(?!\d)\s*日?" + _CLOCK
+)
+_CHINESE = re.compile(rf"(?P<year>[{_CN}]{{4}})年(?P<month>[{_CN}]{{1,2}})月(?P<day>[{_CN}]{{1,3}})日")
+_YEARLESS = re.compile(r"(?<![\d年])(?P<month>\d{1,2})月(?P<day>\d{1,2})[日号]" + _CLOCK)
+
+
+def _cn_number(text: str) -> int:
+    """``二〇二〇`` digit by digit; ``二十七`` and ``十`` by place value."""
+    if "十" not in text:
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    tens, _, units = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+
+
+def _build(day: date, match: re.Match[str]) -> datetime:
+    groups = match.groupdict()
+    clock = time(0, 0)
+    if groups.get("hour") is not None:
+        hour, minute = int(groups["hour"]), int(groups["minute"])
+        second = int(groups["second"] or 0)
+        if hour < 24 and minute < 60 and second < 60:
+            clock = time(hour, minute, second)
+    return datetime.combine(day, clock, tzinfo=SHANGHAI)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _resolve_year(month: int, day: int, reference: date) -> date | None:
+    """The latest such day not after the reference: news reports on what already happened."""
+    candidate = _safe_date(reference.year, month, day)
+    if candidate is not None and candidate <= reference:
+        return candidate
+    return _safe_date(reference.year - 1, month, day)
+
+
+def parse_date(text: str, reference: date | None = None) -> datetime | None:
+    """The first date written in ``text``; year-less forms only when a reference is given."""
+    match = _NUMERIC.search(text)
+    if match:
+        day = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+        if day:
+            return _build(day, match)
+    match = _CHINESE.search(text)
+    if match:
+        parts = (_cn_number(match[key]) for key in ("year", "month", "day"))
+        day = _safe_date(*parts)
+        if day:
+            return _build(day, match)
+    match = _YEARLESS.search(text) if reference else None
+    if match and reference:
+        day = _resolve_year(int(match["month"]), int(match["day"]), reference)
+        if day:
+            return _build(day, match)
+    return None
+
+
+def date_prefix(text: str) -> int:
+    """Length of the full date (with year) that ``text`` starts with; 0 when it starts otherwise."""
+    match = _NUMERIC.match(text) or _CHINESE.match(text)
+    return match.end() if match else 0

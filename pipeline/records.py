@@ -1,0 +1,62 @@
+"""Small frozen records passed between the stages: crawl -> extract -> dedupe -> load."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # publish times are read and shown in China Standard Time
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """One HTTP response as the crawl stored it: the input of extraction."""
+
+    url: str
+    site: str
+    status: int
+    headers: Mapping[str, str]  # header names lower-cased
+    body: bytes
+    fetched_at: datetime
+    encoding: str | None = None  # the registry's override of what the server declares
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    text: str
+    url: str  # absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    url: str
+    site: str
+    title: str
+    published_at: datetime | None  # aware, Asia/Shanghai; None only with the "no_date" flag
+    body: str  # original script, cleaned, paragraphs separated by "\n"
+    body_simplified: str  # for search and dedupe
+    source: str | None = None  # 来源
+    author: str | None = None
+    editor: str | None = None
+    photographer: str | None = None
+    script: str = "simplified"  # "simplified" | "traditional" | "mixed"
+    flags: frozenset[str] = field(default_factory=frozenset)  # "mojibake", "no_date", ...
+    attachments: tuple[Attachment, ...] = ()
+    extractor_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An expected non-article outcome, counted per site in the run report."""
+
+    url: str
+    site: str
+    stage: str  # "fetch" | "extract" | ...
+    reason: str  # countable: "anti_bot_challenge", "too_short", "http_500", ...
+    detail: str = ""

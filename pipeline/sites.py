@@ -1,0 +1,187 @@
+"""The site registry: sites are data (a YAML file), validated here with clear errors.
+
+A registry file is a YAML list of entries. Start URLs may use ``${NAME}`` placeholders, filled from the
+``variables`` given to :func:`load_registry` (the fixture sites use ``${FIXTURE_ORIGIN}``).
+Loading is per entry: a malformed entry becomes a :class:`SiteError` naming the site, and the other
+entries still load, so one bad site never stops the rest of a run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
+
+
+class Pagination(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # trs_index: index.html, index_1.html, ... next to each start URL (TRS WCM static lists);
+    # links: follow links on list pages that match ``list_url``.
+    style: Literal["trs_index", "links"] = "trs_index"
+    max_pages: int = Field(default=5, ge=1, le=1000)
+
+
+class Site(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    start_urls: tuple[str, ...] = Field(min_length=1)
+    article_url: str  # regex searched in absolute article URLs
+    list_url: str | None = None  # regex for list pages (pagination style "links")
+    allowed_domains: tuple[str, ...] = ()  # derived from start_urls when empty
+    pagination: Pagination = Pagination()
+    encoding: str | None = None  # set only to override what the server declares
+    fixture: bool = False  # served by `govnews fixtures serve`; crawled only when asked by name
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SITE_NAME.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (2-63 characters)")
+        return value
+
+    @field_validator("start_urls")
+    @classmethod
+    def _absolute_http(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        return urls
+
+    @field_validator("article_url", "list_url")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {error}") from None
+        return pattern
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, encoding: str | None) -> str | None:
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise ValueError(f"unknown encoding {encoding!r}") from None
+        return encoding
+
+    @model_validator(mode="after")
+    def _derived(self) -> Site:
+        if self.pagination.style == "links" and not self.list_url:
+            raise ValueError("pagination style 'links' needs a 'list_url' pattern")
+        if not self.allowed_domains:
+            domains = tuple(sorted({urlsplit(url).hostname or "" for url in self.start_urls}))
+            object.__setattr__(self, "allowed_domains", domains)
+        return self
+
+
+class SiteError(ValueError):
+    """A registry entry that cannot be used; the message names the site and what to fix."""
+
+    def __init__(self, site: str, message: str) -> None:
+        super().__init__(f"site {site!r}: {message}")
+        self.site = site
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    sites: Mapping[str, Site]
+    errors: Mapping[str, SiteError]  # entries that failed validation, by name
+
+    def get(self, name: str) -> Site:
+        if name in self.errors:
+            raise self.errors[name]
+        try:
+            return self.sites[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sites)) or "none"
+            raise SiteError(name, f"not in the registry (known sites: {known})") from None
+
+    def select(self, names: list[str] | None = None) -> list[str]:
+        """The names to run: the given ones (unknown ones rejected), or every real site.
+
+        Broken entries are included, so that the run reports them.
+        """
+        if not names:
+            return sorted([*(n for n, s in self.sites.items() if not s.fixture), *self.errors])
+        unknown = [n for n in names if n not in self.sites and n not in self.errors]
+        if unknown:
+            known = ", ".join(sorted(self.sites))
+            raise SiteError(unknown[0], f"not in the registry (known sites: {known})")
+        return list(dict.fromkeys(names))
+
+
+def parse_registry(text: str, variables: Mapping[str, str] | None = None, origin: str = "registry") -> Registry:
+    entries = yaml.safe_load(text) or []
+    if not isinstance(entries, list):
+        raise ValueError(f"{origin}: expected a YAML list of site entries, got {type(entries).__name__}")
+    sites: dict[str, Site] = {}
+    errors: dict[str, SiteError] = {}
+    for position, entry in enumerate(entries, start=1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        label = name if isinstance(name, str) and name else f"entry #{position}"
+        try:
+            if not isinstance(entry, dict):
+                raise SiteError(label, f"{origin}: expected a mapping, got {type(entry).__name__}")
+            if label in sites or label in errors:
+                raise SiteError(label, f"{origin}: defined twice")
+            sites[label] = Site.model_validate(_substitute(entry, variables or {}, label))
+        except ValidationError as error:
+            errors[label] = SiteError(label, f"{origin}: {_describe(error)}")
+        except SiteError as error:
+            errors[label] = error
+    return Registry(sites=sites, errors=errors)
+
+
+def load_registry(paths: Sequence[Path | str], variables: Mapping[str, str] | None = None) -> Registry:
+    """Load registry files in order; a later file's entry replaces an earlier one of the same name."""
+    sites: dict[str, Site] = {}
+    errors: dict[str, SiteError] = {}
+    for path in paths:
+        registry = parse_registry(Path(path).read_text(encoding="utf-8"), variables, origin=str(path))
+        for name, site in registry.sites.items():
+            errors.pop(name, None)
+            sites[name] = site
+        for name, error in registry.errors.items():
+            sites.pop(name, None)
+            errors[name] = error
+    return Registry(sites=sites, errors=errors)
+
+
+def _substitute(entry: dict[str, object], variables: Mapping[str, str], site: str) -> dict[str, object]:
+    """Fill ``${NAME}`` placeholders in the start URLs (regexes keep their own ``$``)."""
+    urls = entry.get("start_urls")
+    if not isinstance(urls, list):
+        return entry
+    filled = []
+    for url in urls:
+        try:
+            filled.append(Template(url).substitute(variables) if isinstance(url, str) else url)
+        except KeyError as missing:
+            raise SiteError(site, f"placeholder ${{{missing.args[0]}}} in {url!r} has no value") from None
+        except ValueError as error:
+            raise SiteError(site, f"bad placeholder in {url!r}: {error}") from None
+    return {**entry, "start_urls": filled}
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'entry'}: {item['msg']}" for item in error.errors()
+    )

@@ -1,0 +1,52 @@
+"""Crawl several registry sites in one Scrapy process: ``python -m spiders.runner --run-id R SITE...``.
+
+Run as a subprocess by ``pipeline.stages.crawl``, so each crawl gets a fresh Twisted reactor.
+A site whose registry entry is broken is recorded as a failure; the other sites still crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from pipeline import store
+from pipeline.records import Rejected
+from pipeline.sites import SiteError, load_registry
+from spiders.spiders.generic import GenericSpider
+
+log = logging.getLogger("govnews.crawl")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m spiders.runner")
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--max-pages", type=int)
+    parser.add_argument("sites", nargs="*", help="registry names (default: all)")
+    args = parser.parse_args(argv)
+
+    settings = get_project_settings()
+    registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
+                             settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
+    process = CrawlerProcess(settings)
+    broken = []
+    for name in registry.select(args.sites):
+        try:
+            site = registry.get(name)
+        except SiteError as error:
+            log.error("%s", error)
+            broken.append(Rejected(url=f"registry:{name}", site=name, stage="config",
+                                   reason="bad_site_config", detail=str(error)))
+            continue
+        process.crawl(GenericSpider, site=site, run_id=args.run_id, max_pages=args.max_pages)
+    if broken:
+        sessions = store.session_factory(settings["GOVNEWS_DATABASE_URL"])
+        with sessions.begin() as session:
+            store.save_rejections(session, args.run_id, broken)
+    process.start()
+
+
+if __name__ == "__main__":
+    main()

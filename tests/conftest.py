@@ -1,0 +1,68 @@
+"""Shared fixtures: a real PostgreSQL database, the fixture sites over real HTTP, settings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from pipeline import store
+from pipeline.models import Base
+from pipeline.settings import Settings
+
+# The server to test against; its maintenance database is used to create a throw-away database.
+POSTGRES_URL = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL server, migrated, dropped at the end."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"govnews_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} ({error.orig}); start it "
+                    "(see .ci/run) or point GOVNEWS_TEST_POSTGRES at a server.")
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = store.make_engine(url)
+    store.migrate(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def empty_database(url: str) -> str:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    """The test database, emptied before each test."""
+    return empty_database(postgres_url)
+
+
+@pytest.fixture(scope="session")
+def fixture_origin() -> Iterator[str]:
+    from pipeline.fixtures import serve_fixtures
+
+    with serve_fixtures() as origin:
+        yield origin
+
+
+@pytest.fixture
+def settings(database_url: str, fixture_origin: str) -> Settings:
+    return Settings(database_url=database_url, fixture_origin=fixture_origin, registry="")

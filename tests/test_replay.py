@@ -1,0 +1,135 @@
+"""The whole replay against real parts: fixture sites over HTTP -> Scrapy -> extraction -> PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+import unicodedata
+
+import pytest
+from sqlalchemy import select
+
+from pipeline import store
+from pipeline.cli import run_all
+from pipeline.clean.pinyin import strip_pinyin
+from pipeline.fixtures import load_manifest
+from pipeline.models import Article, Extraction, Page, Rejection
+from pipeline.settings import Settings
+from tests.conftest import empty_database
+
+FIXTURE_SITES = ["fixture-songjiang", "fixture-yancheng"]
+MANIFEST = load_manifest()
+
+
+def squeeze(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def table_snapshot(database_url: str) -> dict[str, list[tuple]]:
+    with store.session_factory(database_url)() as session:
+        return {
+            model.__tablename__: [tuple(row) for row in session.execute(select(model.__table__)).all()]
+            for model in (Page, Extraction, Article)
+        }
+
+
+@pytest.fixture
+def replayed(settings: Settings) -> dict[str, object]:
+    return run_all(settings, "replay-1", FIXTURE_SITES, None)
+
+
+@pytest.fixture(scope="module")
+def replayed_once(postgres_url: str, fixture_origin: str) -> tuple[Settings, dict[str, object]]:
+    """One replay shared by the read-only checks of this module."""
+    settings = Settings(database_url=empty_database(postgres_url), fixture_origin=fixture_origin, registry="")
+    return settings, run_all(settings, "replay-once", FIXTURE_SITES, None)
+
+
+def test_replay_loads_every_seed_article_once(replayed_once: tuple[Settings, dict[str, object]]) -> None:
+    settings, replayed = replayed_once
+    counts = replayed["sites"]
+    assert counts["fixture-songjiang"]["articles"] == 3
+    assert counts["fixture-yancheng"]["articles"] == 2
+    assert replayed["failures"] == []
+    with store.session_factory(settings.database_url)() as session:
+        articles = session.scalars(select(Article)).all()
+        duplicates = session.scalars(select(Extraction).where(Extraction.duplicate_of.is_not(None))).all()
+    # List pages link articles a second time with a tracking query: recorded as URL duplicates.
+    assert duplicates and all(d.duplicate_reason == "url" and "?source=share" in d.url for d in duplicates)
+    assert sum(c["duplicates"] for c in counts.values()) == len(duplicates)
+    assert len(articles) == len(MANIFEST), "a URL duplicate is the same article, not a second row"
+    by_title = {a.title: a for a in articles}
+    assert sorted(by_title) == sorted(f.title for f in MANIFEST)
+    for fixture in MANIFEST:
+        article = by_title[fixture.title]
+        assert article.published_at == fixture.published_at, fixture.seed
+        assert article.source == fixture.source, fixture.seed
+        assert article.site == fixture.site
+
+
+@pytest.mark.parametrize("fixture", MANIFEST, ids=[f.seed[:3] for f in MANIFEST])
+def test_body_has_the_paragraphs_and_none_of_the_chrome(replayed_once, fixture) -> None:
+    settings, _ = replayed_once
+    with store.session_factory(settings.database_url)() as session:
+        body = session.scalar(select(Article.body).where(Article.title == fixture.title))
+    assert body is not None, f"{fixture.seed} was not loaded"
+    flat = squeeze(body)
+    for paragraph in fixture.body:
+        assert squeeze(strip_pinyin(paragraph)) in flat, f"{fixture.seed}: paragraph lost: {paragraph[:40]}"
+    for line in fixture.chrome:
+        assert squeeze(line) not in flat, f"{fixture.seed}: chrome line leaked into the body: {line!r}"
+
+
+def test_rerun_adds_and_changes_nothing(settings: Settings, replayed: dict[str, object]) -> None:
+    before = table_snapshot(settings.database_url)
+    again = run_all(settings, "replay-2", FIXTURE_SITES, None)
+    assert all(counts["articles"] == 0 for counts in again["sites"].values())
+    after = table_snapshot(settings.database_url)
+    assert after["articles"] == before["articles"], "a re-run must leave the articles exactly as they were"
+    assert len(after["pages"]) == len(before["pages"])
+    assert len(after["extractions"]) == len(before["extractions"])
+
+
+def test_rerunning_a_single_stage_is_idempotent(settings: Settings, replayed: dict[str, object]) -> None:
+    from datetime import UTC, datetime
+
+    from pipeline import stages
+
+    before = table_snapshot(settings.database_url)
+    sessions = store.session_factory(settings.database_url)
+    stages.extract(sessions, "replay-1")
+    with sessions.begin() as session:
+        stages.dedupe(session, "replay-1")
+    with sessions.begin() as session:
+        stages.load(session, "replay-1", datetime.now(UTC))
+    assert table_snapshot(settings.database_url) == before
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_broken_and_unreachable_sites_are_reported_and_spare_the_others(settings: Settings, tmp_path) -> None:
+    extra = tmp_path / "sites.yaml"
+    extra.write_text(
+        f"""
+- name: unreachable
+  start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
+  article_url: 't\\d+\\.html'
+- name: broken
+  start_urls: [www.example.gov.cn/index.html]
+  article_url: 't\\d+\\.html'
+""",
+        encoding="utf-8",
+    )
+    summary = run_all(settings.model_copy(update={"registry": str(extra)}), "faults-1",
+                      ["fixture-yancheng", "unreachable", "broken"], None)
+    assert summary["sites"]["fixture-yancheng"]["articles"] == 2
+    reasons = {f["site"]: f for f in summary["failures"]}
+    assert reasons["unreachable"]["reason"] == "connection_refused"
+    assert reasons["broken"]["reason"] == "bad_site_config"
+    assert "site 'broken'" in reasons["broken"]["detail"]
+    assert "not an absolute http(s) URL" in reasons["broken"]["detail"]
+    with store.session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Rejection.site).where(Rejection.site == "unreachable")) == "unreachable"
