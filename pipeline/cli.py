@@ -6,15 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import stages, store
-from pipeline.records import SHANGHAI
+from pipeline.records import SHANGHAI, Article, Rejected
 from pipeline.settings import FIXTURE_REGISTRY, Settings
 from pipeline.sites import SiteError, load_registry
 
@@ -44,24 +44,35 @@ def _parser() -> argparse.ArgumentParser:
     def run_id(sub: argparse.ArgumentParser, required: bool = True) -> None:
         sub.add_argument("--run-id", required=required, help="the run whose rows to work on")
 
-    sub = command("crawl", _crawl, "Fetch new articles of the given sites and store the raw pages.")
-    sub.add_argument("sites", nargs="*", help="registry names (default: all)")
-    sub.add_argument("--max-pages", type=int, help="list pages per site at most")
-    run_id(sub, required=False)
+    def crawl_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("sites", nargs="*", help="registry names (default: every real site)")
+        sub.add_argument("--max-pages", type=int, help="list pages per site at most")
+        sub.add_argument("--recrawl-since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                         help="also re-fetch known articles published since then (conditional requests), "
+                         "and page back that far")
+        run_id(sub, required=False)
 
-    sub = command("extract", _extract, "Extract the stored pages of a run into the staging table.")
-    run_id(sub)
+    crawl_options(command("crawl", _crawl, "Fetch new articles of the given sites and store the raw pages."))
+
+    sub = command("extract", _extract, "Extract saved pages (files or URLs) and print the result, or, "
+                  "with --run-id, the stored pages of a run into the staging table.")
+    sub.add_argument("sources", nargs="*", metavar="FILE|URL", help="saved pages (raw bytes) or URLs")
+    sub.add_argument("--format", choices=["json", "text"], default="json")
+    run_id(sub, required=False)
+    sub = command("reextract", _reextract, "Extract the stored raw pages again and update the articles "
+                  "whose result changed (no fetching).")
+    sub.add_argument("--site", action="append", dest="sites", help="only this site (repeatable)")
     sub = command("dedupe", _dedupe, "Mark the run's staged articles that repeat another article.")
     run_id(sub)
+    sub = command("dupes", _dupes, "Show an article's story cluster: its canonical member and every "
+                  "copy, with site and similarity.")
+    sub.add_argument("article_id", type=int)
     sub = command("load", _load, "Upsert the run's staged articles into the articles table.")
     run_id(sub)
     sub = command("report", _report, "Print (and store) the per-site summary of a run.")
     run_id(sub)
 
-    sub = command("run", _run, "All stages for the given sites: crawl, extract, dedupe, load, report.")
-    sub.add_argument("sites", nargs="*", help="registry names (default: all)")
-    sub.add_argument("--max-pages", type=int, help="list pages per site at most")
-    run_id(sub, required=False)
+    crawl_options(command("run", _run, "All stages for the given sites: crawl, extract, dedupe, load, report."))
 
     command("replay", _replay, "Serve the seed fixture sites on 127.0.0.1 and run every stage on them.")
 
@@ -70,9 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8765)
 
-    sub = command("sites", _sites, "List the sites of the registry.")
-    sub.add_argument("action", choices=["list"])
+    sub = command("sites", _sites, "List the registry (list), or fetch each site's start page live and "
+                  "report reachability, robots.txt, anti-bot, charset, articles found and a sample (check).")
+    sub.add_argument("action", choices=["list", "check"])
+    sub.add_argument("names", nargs="*", metavar="SITE", help="check: these sites (default: every real site)")
     sub.add_argument("--format", choices=["table", "json"], default="table")
+    sub.add_argument("--timeout", type=float, default=15.0, help="check: seconds per request")
 
     command("db", _db_upgrade, "Create or upgrade the database schema.").add_argument(
         "action", choices=["upgrade"])
@@ -88,18 +102,76 @@ def _crawl(args: argparse.Namespace, settings: Settings) -> None:
     sessions = store.session_factory(settings.database_url)
     with sessions.begin() as session:
         store.start_run(session, run, {"sites": args.sites, "max_pages": args.max_pages}, datetime.now(UTC))
-    stages.crawl(settings, run, args.sites, args.max_pages)
+    stages.crawl(settings, run, args.sites, args.max_pages, args.recrawl_since)
     console.print(f"crawled; run id [bold]{run}[/bold]")
 
 
-def _extract(args: argparse.Namespace, settings: Settings) -> None:
-    counts = stages.extract(store.session_factory(settings.database_url), args.run_id)
-    console.print(f"{counts.articles} articles staged, rejected: {counts.rejected or 'none'}")
+def _extract(args: argparse.Namespace, settings: Settings) -> int:
+    if args.sources and args.run_id:
+        raise SystemExit("govnews extract: give FILE|URL arguments or --run-id, not both")
+    if args.run_id:
+        counts = stages.extract(store.session_factory(settings.database_url), args.run_id)
+        console.print(f"{counts.articles} articles staged, rejected: {counts.rejected or 'none'}")
+        return 0
+    if not args.sources:
+        raise SystemExit("govnews extract: give saved pages (FILE or URL) or --run-id RUN")
+    from pipeline.extract import extract
+    from pipeline.pages import read_page
+
+    rejected = 0
+    for source in args.sources:
+        result = extract(read_page(source, settings))
+        rejected += isinstance(result, Rejected)
+        print(render_result(result, args.format))
+    return 1 if rejected else 0
+
+
+def render_result(result: Article | Rejected, form: str) -> str:
+    if isinstance(result, Rejected):
+        fields = {"rejected": result.reason, "url": result.url, "detail": result.detail}
+        return json.dumps(fields, ensure_ascii=False) if form == "json" else f"rejected: {result.reason} {result.url}"
+    if form == "text":
+        published = result.published_at.isoformat() if result.published_at else "-"
+        return f"{result.title}\n{published}  {result.source or ''}\n\n{result.body}\n"
+    fields = {
+        "url": result.url,
+        "title": result.title,
+        "published_at": result.published_at.isoformat() if result.published_at else None,
+        **{name: getattr(result, name) for name in ("source", "author", "editor", "photographer", "body",
+                                                     "body_simplified", "script")},
+        "flags": sorted(result.flags),
+        "attachments": [{"text": a.text, "url": a.url} for a in result.attachments],
+        "extractor_version": result.extractor_version,
+    }
+    return json.dumps(fields, ensure_ascii=False, indent=2)
+
+
+def _reextract(args: argparse.Namespace, settings: Settings) -> None:
+    run = "reextract__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    sessions = store.session_factory(settings.database_url)
+    with sessions.begin() as session:
+        store.start_run(session, run, {"reextract": True, "sites": args.sites}, datetime.now(UTC))
+    counts = stages.extract(sessions, None, args.sites, record_as=run)
+    console.print(f"{counts.articles} articles re-extracted, rejected: {counts.rejected or 'none'}")
+    finish_run(settings, sessions, run)
 
 
 def _dedupe(args: argparse.Namespace, settings: Settings) -> None:
     with store.session_factory(settings.database_url).begin() as session:
-        console.print(f"{stages.dedupe(session, args.run_id)} duplicates")
+        repeats = stages.dedupe(session, args.run_id, config=stages.near_config(settings))
+    console.print(f"{repeats} articles repeat another")
+
+
+def _dupes(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.explain import dupes
+
+    with store.session_factory(settings.database_url)() as session:
+        try:
+            console.print(dupes(session, args.article_id).table())
+        except LookupError as error:
+            console.print(f"[red]error:[/red] {error}")
+            return 2
+    return 0
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> None:
@@ -110,29 +182,36 @@ def _load(args: argparse.Namespace, settings: Settings) -> None:
 
 def _report(args: argparse.Namespace, settings: Settings) -> None:
     with store.session_factory(settings.database_url).begin() as session:
-        _print_report(stages.report(session, args.run_id, datetime.now(UTC)))
+        print_report(stages.report(session, args.run_id, datetime.now(UTC)))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     registry = load_registry(settings.registry_paths, settings.registry_variables)
     sites = registry.select(args.sites)
-    run_all(settings, args.run_id or _new_run_id(), sites, args.max_pages)
+    run_all(settings, args.run_id or _new_run_id(), sites, args.max_pages, args.recrawl_since)
 
 
-def run_all(settings: Settings, run_id: str, sites: list[str], max_pages: int | None) -> dict[str, object]:
+def run_all(settings: Settings, run_id: str, sites: list[str], max_pages: int | None,
+            recrawl_since: date | None = None) -> dict[str, object]:
     sessions = store.session_factory(settings.database_url)
+    params = {"sites": sites, "max_pages": max_pages, "recrawl_since": str(recrawl_since or "") or None}
     with sessions.begin() as session:
-        store.start_run(session, run_id, {"sites": sites, "max_pages": max_pages}, datetime.now(UTC))
-    stages.crawl(settings, run_id, sites, max_pages)
+        store.start_run(session, run_id, params, datetime.now(UTC))
+    stages.crawl(settings, run_id, sites, max_pages, recrawl_since)
     stages.extract(sessions, run_id)
+    console.print(f"run [bold]{run_id}[/bold] into {_safe_url(settings.database_url)}")
+    return finish_run(settings, sessions, run_id)
+
+
+def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str) -> dict[str, object]:
+    """Dedupe, load and report the run's staged articles, each stage in its own transaction."""
     with sessions.begin() as session:
-        stages.dedupe(session, run_id)
+        stages.dedupe(session, run_id, config=stages.near_config(settings))
     with sessions.begin() as session:
         stages.load(session, run_id, datetime.now(UTC))
     with sessions.begin() as session:
         summary = stages.report(session, run_id, datetime.now(UTC))
-    console.print(f"run [bold]{run_id}[/bold] into {_safe_url(settings.database_url)}")
-    _print_report(summary)
+    print_report(summary)
     return summary
 
 
@@ -154,19 +233,25 @@ def _serve_fixtures(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _sites(args: argparse.Namespace, settings: Settings) -> int:
-    registry = load_registry(settings.registry_paths, settings.registry_variables)
+    from pipeline import doctor
+
+    if args.action == "check":
+        checks = doctor.check_sites(settings, args.names or None, timeout=args.timeout)
+        if args.format == "json":
+            print(json.dumps(doctor.report_rows(checks), ensure_ascii=False, indent=2))
+            return 0 if all(check.ok for check in checks) else 1
+        return doctor.print_checks(checks)
+    rows = doctor.registry_rows(settings)
     if args.format == "json":
-        rows = [site.model_dump(mode="json") for site in registry.sites.values()]
-        rows += [{"name": name, "error": str(error)} for name, error in registry.errors.items()]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        table = Table("site", "start URLs", "pagination", "status")
-        for name, site in sorted(registry.sites.items()):
-            table.add_row(name, "\n".join(site.start_urls), site.pagination.style, "ok")
-        for name, error in sorted(registry.errors.items()):
-            table.add_row(name, "", "", f"[red]{error}[/red]")
+        table = Table("site", "strategy", "start URLs", "verified", "status")
+        for row in rows:
+            status = f"[red]{row['error']}[/red]" if row["error"] else ("fixture" if row["fixture"] else "ok")
+            table.add_row(str(row["name"]), str(row.get("strategy") or ""), "\n".join(row.get("start_urls") or []),
+                          "yes" if row.get("verified") else "no", status)
         console.print(table)
-    return 1 if registry.errors else 0
+    return 1 if any(row["error"] for row in rows) else 0
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
@@ -174,11 +259,14 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     console.print(f"schema up to date in {_safe_url(settings.database_url)}")
 
 
-def _print_report(summary: dict[str, object]) -> None:
-    table = Table("site", "pages fetched", "new articles", "duplicates", "failures", title="run summary")
+def print_report(summary: dict[str, object]) -> None:
+    columns = {"pages": "pages fetched", "articles": "new articles", "versions": "new versions",
+               "duplicates": "exact duplicates", "near_duplicates": "near-duplicates",
+               "cross_script": "cross-script copies", "failures": "failures"}
+    table = Table("site", *columns.values(), title="run summary")
     sites: dict[str, dict[str, int]] = summary["sites"]  # type: ignore[assignment]
     for site, counts in sorted(sites.items()):
-        table.add_row(site, *(str(counts[k]) for k in ("pages", "articles", "duplicates", "failures")))
+        table.add_row(site, *(str(counts.get(key, 0)) for key in columns))
     console.print(table)
     for failure in summary["failures"]:  # type: ignore[attr-defined]
         console.print(f"[yellow]{failure['site']}[/yellow]: {failure['reason']} {failure['url']} "

@@ -5,7 +5,11 @@ Tables, in the order the stages fill them:
 - ``rejections``: per-item failures and non-articles of a run (fetch errors, anti-bot pages, ...);
 - ``extractions``: staging, one extracted article per page, with its dedupe decision;
 - ``articles``: the loaded articles, one row per canonical URL, duplicates linked;
-- ``runs``: one row per run with its parameters and per-site report.
+- ``runs``: one row per run with its parameters and per-site report;
+- ``crawl_state``: per site, whether its last crawl finished (for incremental crawls);
+- ``story_members``, ``story_bands``, ``story_clusters``: the near-duplicate index (MinHash LSH
+  band hashes) and the story clusters it builds, one canonical member each;
+- ``article_versions``: earlier bodies of articles whose page changed when re-crawled.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -84,6 +91,20 @@ class Page(Base):
     body_sha1: Mapped[str] = mapped_column(String(40))
     encoding: Mapped[str | None] = mapped_column(String(40))  # the registry's override, if any
     fetched_at: Mapped[datetime] = mapped_column(Timestamp)
+    checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last 304: unchanged since fetched
+
+
+class CrawlState(Base):
+    """Per site, the last crawl: a crawl that did not finish makes the next one page past known
+    articles (a killed crawl resumes instead of stopping at what it already stored)."""
+
+    __tablename__ = "crawl_state"
+
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(250))
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    outcome: Mapped[str | None] = mapped_column(String(40))  # "complete" | "budget" | "blocked" | ...
 
 
 class Rejection(Base):
@@ -122,6 +143,7 @@ class ArticleColumns:
 
 class Extraction(ArticleColumns, Base):
     __tablename__ = "extractions"
+    __table_args__ = (Index("ix_extractions_canonical_url", "canonical_url"),)  # dedupe slices
 
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
     run_id: Mapped[str] = mapped_column(String(250), index=True)
@@ -140,4 +162,68 @@ class Article(ArticleColumns, Base):
     last_run_id: Mapped[str] = mapped_column(String(250))
     first_seen_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    # The current body is version ``version``, first seen at ``version_seen_at``; earlier ones are
+    # in ``article_versions``.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    version_seen_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ArticleVersion(Base):
+    """A body an article had before a re-crawl found it changed: seen from ``seen_at`` until
+    ``superseded_at`` (by the run ``run_id``)."""
+
+    __tablename__ = "article_versions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(40))
+    seen_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    superseded_at: Mapped[datetime] = mapped_column(Timestamp)
+    run_id: Mapped[str] = mapped_column(String(250), index=True)
+
+
+class StoryMember(Base):
+    """One article (by canonical URL) in the near-duplicate index, and the story cluster it is in.
+
+    Filled by the dedupe stage from the staged extraction, so it exists before the article is loaded.
+    """
+
+    __tablename__ = "story_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    site: Mapped[str] = mapped_column(String(63))
+    script: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    body_chars: Mapped[int] = mapped_column(Integer)
+    body_hash: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # MinHash values, uint32 little-endian
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The member whose similarity brought this one into its cluster (None: it founded it).
+    matched_id: Mapped[int | None] = mapped_column(ForeignKey("story_members.id", ondelete="SET NULL"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    run_id: Mapped[str] = mapped_column(String(250), index=True)  # the run that indexed this body
+
+
+class StoryBand(Base):
+    """LSH: one row per band of a member's signature; members sharing a (band, hash) are candidates."""
+
+    __tablename__ = "story_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # No foreign key: checking one per row would double the cost of writing ~30 rows per body.
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class StoryCluster(Base):
+    """A story: its id is its first member's; ``canonical_id`` follows ``dedupe.canonical_member``."""
+
+    __tablename__ = "story_clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    canonical_id: Mapped[int] = mapped_column(ForeignKey("story_members.id"))
+    size: Mapped[int] = mapped_column(Integer)
 

@@ -1,7 +1,8 @@
 """The site registry: sites are data (a YAML file), validated here with clear errors.
 
-A registry file is a YAML list of entries. Start URLs may use ``${NAME}`` placeholders, filled from the
-``variables`` given to :func:`load_registry` (the fixture sites use ``${FIXTURE_ORIGIN}``).
+A registry file is a YAML list of entries. URL fields (start URLs, proxy) may use ``${NAME}``
+placeholders, filled from the ``variables`` given to :func:`load_registry` (the fixture sites use
+``${FIXTURE_ORIGIN}``).
 Loading is per entry: a malformed entry becomes a :class:`SiteError` naming the site, and the other
 entries still load, so one bad site never stops the rest of a run.
 """
@@ -22,13 +23,42 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 
 
+Strategy = Literal["trs", "trs_index", "hanweb", "json_api", "sitemap", "feed", "links"]
+
+
 class Pagination(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # trs_index: index.html, index_1.html, ... next to each start URL (TRS WCM static lists);
-    # links: follow links on list pages that match ``list_url``.
-    style: Literal["trs_index", "links"] = "trs_index"
-    max_pages: int = Field(default=5, ge=1, le=1000)
+    # The discovery strategy (pipeline/discovery.py): trs (alias trs_index) reads index_N lists,
+    # hanweb the jpage data proxy, json_api a list API, sitemap, feed (RSS/Atom), links follows
+    # list pages matching ``list_url``.
+    style: Strategy = "trs_index"
+    max_pages: int = Field(default=5, ge=1, le=1000)  # list pages (or API pages, sitemaps) per run
+
+
+class JsonApi(BaseModel):
+    """Where a list API's answer keeps its articles (dotted paths into the JSON)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    items: str  # the list of articles, e.g. "articles"
+    url: str  # in each item, e.g. "url"
+    date: str | None = None  # in each item, e.g. "publish_time" (text or epoch)
+    total_pages: str | None = None  # e.g. "page_count"; else paging ends at an empty page
+    page_param: str = "page"
+
+
+class RobotsPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    obey: bool = True
+    reason: str = ""  # required to ignore robots.txt: who allowed it, and when
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> RobotsPolicy:
+        if not self.obey and len(self.reason.strip()) < 10:
+            raise ValueError("ignoring robots.txt needs a 'reason' (who allowed it, when)")
+        return self
 
 
 class Site(BaseModel):
@@ -43,6 +73,12 @@ class Site(BaseModel):
     encoding: str | None = None  # set only to override what the server declares
     fixture: bool = False  # served by `govnews fixtures serve`; crawled only when asked by name
     description: str = ""
+    json_api: JsonApi | None = None  # required by strategy json_api
+    robots: RobotsPolicy = RobotsPolicy()
+    proxy: str | None = None  # e.g. http://user:pass@proxy:3128, for this site only
+    budget: int | None = Field(default=None, ge=1)  # requests per run; default from settings
+    delay: float | None = Field(default=None, ge=0)  # seconds between requests; default from settings
+    verified: bool = False  # true once `govnews sites check` passed against the live site
 
     @field_validator("name")
     @classmethod
@@ -86,10 +122,17 @@ class Site(BaseModel):
     def _derived(self) -> Site:
         if self.pagination.style == "links" and not self.list_url:
             raise ValueError("pagination style 'links' needs a 'list_url' pattern")
+        if self.pagination.style == "json_api" and self.json_api is None:
+            raise ValueError("pagination style 'json_api' needs a 'json_api' block (items, url, ...)")
         if not self.allowed_domains:
             domains = tuple(sorted({urlsplit(url).hostname or "" for url in self.start_urls}))
             object.__setattr__(self, "allowed_domains", domains)
         return self
+
+
+    @property
+    def strategy(self) -> str:
+        return "trs" if self.pagination.style == "trs_index" else self.pagination.style
 
 
 class SiteError(ValueError):
@@ -165,20 +208,28 @@ def load_registry(paths: Sequence[Path | str], variables: Mapping[str, str] | No
     return Registry(sites=sites, errors=errors)
 
 
+URL_FIELDS = ("start_urls", "proxy")  # where ${NAME} placeholders are filled; regexes keep their "$"
+
+
 def _substitute(entry: dict[str, object], variables: Mapping[str, str], site: str) -> dict[str, object]:
-    """Fill ``${NAME}`` placeholders in the start URLs (regexes keep their own ``$``)."""
-    urls = entry.get("start_urls")
-    if not isinstance(urls, list):
-        return entry
-    filled = []
-    for url in urls:
+    """Fill ``${NAME}`` placeholders in the URL fields of an entry."""
+
+    def fill(url: object) -> object:
+        if not isinstance(url, str):
+            return url
         try:
-            filled.append(Template(url).substitute(variables) if isinstance(url, str) else url)
+            return Template(url).substitute(variables)
         except KeyError as missing:
             raise SiteError(site, f"placeholder ${{{missing.args[0]}}} in {url!r} has no value") from None
         except ValueError as error:
             raise SiteError(site, f"bad placeholder in {url!r}: {error}") from None
-    return {**entry, "start_urls": filled}
+
+    filled = dict(entry)
+    for key in URL_FIELDS:
+        value = entry.get(key)
+        if value is not None:
+            filled[key] = [fill(url) for url in value] if isinstance(value, list) else fill(value)
+    return filled
 
 
 def _describe(error: ValidationError) -> str:

@@ -12,37 +12,34 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline import store
-from pipeline.dedupe import Candidate, body_hash, canonical_url, decide
+from pipeline import store, store_clusters, store_load
+from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
 from pipeline.records import Article, Rejected
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.store_clusters import Staged
 
 BATCH_SIZE = 100
+DEDUPE_SLICE = 1000  # articles per dedupe task: the index step of one slice takes ~1 s
 
 
 class CrawlError(RuntimeError):
     """The crawl process itself failed (not a site: site failures are recorded per item)."""
 
 
-def crawl(settings: Settings, run_id: str, sites: Sequence[str], max_pages: int | None = None) -> None:
+def crawl(settings: Settings, run_id: str, sites: Sequence[str], max_pages: int | None = None,
+          recrawl_since: date | None = None) -> None:
     """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor."""
-    command = [sys.executable, "-m", "spiders.runner", "--run-id", run_id, *sites]
-    if max_pages is not None:
-        command += ["--max-pages", str(max_pages)]
-    env = {**os.environ, **_settings_env(settings)}
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    from spiders.command import crawl_command, crawl_env  # no Scrapy import: builds the command only
+
+    command = [sys.executable, "-m", "spiders.runner", *crawl_command(run_id, sites, max_pages, recrawl_since)]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
+                          capture_output=True, text=True)
     if done.returncode != 0:
         raise CrawlError(f"crawl of {', '.join(sites)} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-
-
-def _settings_env(settings: Settings) -> dict[str, str]:
-    values = settings.model_dump(include={"database_url", "registry", "fixture_origin", "user_agent",
-                                          "download_timeout"})
-    return {f"GOVNEWS_{key.upper()}": str(value) for key, value in values.items()}
 
 
 @dataclass
@@ -94,21 +91,34 @@ def _save_extracted(
     counts.articles += len(articles)
 
 
-def dedupe(session: Session, run_id: str) -> int:
-    """Decide which staged articles of the run repeat another; returns how many do."""
-    staged = store.extractions_of_run(session, run_id)
+def near_config(settings: Settings) -> NearConfig:
+    return NearConfig(threshold=settings.dedupe_threshold)
+
+
+def dedupe_slices(session: Session, run_id: str, size: int = DEDUPE_SLICE) -> list[tuple[str, str]]:
+    """Canonical URL ranges of about ``size`` staged articles each: one dedupe task per range."""
+    return store.dedupe_slices(session, run_id, size)
+
+
+def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, config: NearConfig = NEAR) -> int:
+    """Decide which staged articles of the run (or of one URL range of it) repeat another: exact
+    copies are marked, and every article is put in its story cluster. Returns how many repeat."""
+    staged = store.extractions_of_run(session, run_id, urls)
     candidates = [Candidate(e.page_id, e.canonical_url, e.body_hash, e.published_at) for e in staged]
     stored = store.stored_body_hashes(session, (c.body_hash for c in candidates))
     own_urls = {c.canonical_url for c in candidates}
     # A stored original that is being re-loaded in this batch is judged again with the batch.
     stored = {h: url for h, url in stored.items() if url not in own_urls}
-    decisions = decide(candidates, stored)
-    store.save_decisions(session, decisions)
-    return sum(d.duplicate_of is not None for d in decisions)
+    decisions = {d.key: d for d in decide(candidates, stored)}
+    store.save_decisions(session, list(decisions.values()))
+    articles = [Staged(e.canonical_url, e.site, e.script, e.published_at, len(e.body), e.body_hash,
+                       e.body_simplified) for e in staged if decisions[e.page_id].reason != "url"]
+    joined = store_clusters.index_batch(session, run_id, articles, config)
+    return sum(d.reason == "url" for d in decisions.values()) + joined
 
 
 def load(session: Session, run_id: str, now: datetime) -> None:
-    store.load_run(session, run_id, now)
+    store_load.load_run(session, run_id, now)
 
 
 def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:

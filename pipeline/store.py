@@ -19,10 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.dedupe import Decision
-from pipeline.models import Article, Extraction, Page, Rejection, Run
+from pipeline.models import Article, ArticleVersion, CrawlState, Extraction, Page, Rejection, Run
 from pipeline.records import Article as ArticleRecord
-from pipeline.records import RawPage
-from pipeline.records import Rejected
+from pipeline.records import RawPage, Rejected
+from pipeline.store_clusters import near_duplicate_counts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -150,6 +150,42 @@ def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | No
         )
 
 
+# --- incremental crawl state -------------------------------------------------------------------
+
+
+def known_pages(session: Session, site: str) -> dict[str, tuple[str | None, str | None]]:
+    """Stored URLs of a site with the validators to re-fetch them conditionally: (ETag, Last-Modified)."""
+    rows = session.execute(
+        select(Page.url, Page.headers["etag"].as_string(), Page.headers["last-modified"].as_string())
+        .where(Page.site == site)
+    )
+    return {url: (etag, modified) for url, etag, modified in rows}
+
+
+def mark_unchanged(session: Session, urls: Sequence[str], now: datetime) -> None:
+    """Re-fetches answered 304 Not Modified: the stored page stands, checked now."""
+    if urls:
+        session.execute(update(Page).where(Page.url.in_(list(urls))).values(checked_at=now))
+
+
+def last_crawl(session: Session, site: str) -> CrawlState | None:
+    return session.get(CrawlState, site)
+
+
+def begin_crawl(session: Session, site: str, run_id: str, now: datetime) -> None:
+    """Mark the site's crawl as running; a crawl killed before :func:`end_crawl` stays unfinished."""
+    values = {"site": site, "run_id": run_id, "started_at": now, "finished_at": None, "outcome": None}
+    statement = _insert(session, CrawlState).values(values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["site"], set_={c: statement.excluded[c] for c in values if c != "site"}))
+
+
+def end_crawl(session: Session, site: str, outcome: str, now: datetime) -> None:
+    """``outcome`` "complete" lets the next crawl stop at known articles; anything else resumes."""
+    session.execute(update(CrawlState).where(CrawlState.site == site)
+                    .values(finished_at=now if outcome == "complete" else None, outcome=outcome))
+
+
 # --- extract ----------------------------------------------------------------------------------
 
 ARTICLE_FIELDS = (
@@ -204,8 +240,20 @@ def drop_extraction(session: Session, page_id: int) -> None:
 # --- dedupe -----------------------------------------------------------------------------------
 
 
-def extractions_of_run(session: Session, run_id: str) -> list[Extraction]:
-    return list(session.scalars(select(Extraction).where(Extraction.run_id == run_id)))
+def extractions_of_run(session: Session, run_id: str, urls: tuple[str, str] | None = None) -> list[Extraction]:
+    """The run's staged articles; ``urls`` limits them to a canonical URL range (a dedupe slice)."""
+    query = select(Extraction).where(Extraction.run_id == run_id).order_by(Extraction.page_id)
+    if urls is not None:
+        query = query.where(Extraction.canonical_url.between(*urls))
+    return list(session.scalars(query))
+
+
+def dedupe_slices(session: Session, run_id: str, size: int) -> list[tuple[str, str]]:
+    """Split the run's staged articles into ranges of about ``size`` canonical URLs (first, last),
+    so that the copies of one URL are always deduped together."""
+    urls = session.scalars(select(Extraction.canonical_url).distinct()
+                           .where(Extraction.run_id == run_id).order_by(Extraction.canonical_url)).all()
+    return [(urls[i], urls[min(i + size, len(urls)) - 1]) for i in range(0, len(urls), size)]
 
 
 def stored_body_hashes(session: Session, hashes: Iterable[str]) -> dict[str, str]:
@@ -225,89 +273,44 @@ def stored_body_hashes(session: Session, hashes: Iterable[str]) -> dict[str, str
 
 
 def save_decisions(session: Session, decisions: Sequence[Decision]) -> None:
-    for decision in decisions:
-        session.execute(
-            update(Extraction)
-            .where(Extraction.page_id == decision.key)
-            .values(duplicate_of=decision.duplicate_of, duplicate_reason=decision.reason)
-        )
+    """Record each staged article's exact-dedupe decision; rows already so decided are not touched."""
+    rows = [{"page_id": d.key, "duplicate_of": d.duplicate_of, "duplicate_reason": d.reason} for d in decisions]
+    changed = [row for row, current in zip(rows, _current_decisions(session, [d.key for d in decisions]))
+               if current != (row["duplicate_of"], row["duplicate_reason"])]
+    if changed:
+        session.execute(update(Extraction), changed)
 
 
-# --- load -------------------------------------------------------------------------------------
-
-
-def load_run(session: Session, run_id: str, now: datetime) -> None:
-    """Upsert the run's staged articles into ``articles``; originals first, then their duplicates.
-
-    A URL duplicate is the same article as its original and is not loaded again.
-    """
-    staged = session.scalars(
-        select(Extraction)
-        .where(Extraction.run_id == run_id, or_(Extraction.duplicate_reason.is_(None),
-                                                 Extraction.duplicate_reason != "url"))
-        .order_by(Extraction.duplicate_of.is_not(None), Extraction.page_id)
-    ).all()
-    for extraction in staged:
-        row = {field: getattr(extraction, field) for field in ARTICLE_FIELDS}
-        duplicate_of_id = None
-        if extraction.duplicate_of is not None:
-            duplicate_of_id = session.scalar(
-                select(Article.id).where(Article.canonical_url == extraction.duplicate_of)
-            )
-        values = {
-            **row,
-            "duplicate_of_id": duplicate_of_id,
-            "first_run_id": run_id,
-            "last_run_id": run_id,
-            "first_seen_at": now,
-            "updated_at": now,
-        }
-        statement = _insert(session, Article).values(values)
-        changing = (*ARTICLE_FIELDS, "duplicate_of_id")
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["canonical_url"],
-                set_={
-                    **{c: statement.excluded[c] for c in changing},
-                    "last_run_id": statement.excluded.last_run_id,
-                    "updated_at": statement.excluded.updated_at,
-                },
-                where=_changed(Article, statement.excluded, changing),
-            )
-        )
+def _current_decisions(session: Session, keys: list[int]) -> list[tuple[str | None, str | None]]:
+    found = {key: (of, reason) for key, of, reason in session.execute(
+        select(Extraction.page_id, Extraction.duplicate_of, Extraction.duplicate_reason)
+        .where(Extraction.page_id.in_(keys)))}
+    return [found.get(key, (None, None)) for key in keys]
 
 
 # --- report -----------------------------------------------------------------------------------
 
+COUNTS = ("pages", "articles", "versions", "duplicates", "near_duplicates", "cross_script", "failures")
+
 
 def run_counts(session: Session, run_id: str) -> dict[str, dict[str, int]]:
-    """Per-site counts of one run: pages fetched, new articles, duplicates, failures."""
+    """Per-site counts of one run: pages fetched, new articles, new versions, exact (URL or body)
+    duplicates, near-duplicates and cross-script copies that joined a story, failures."""
     counts: dict[str, dict[str, int]] = {}
-
-    def add(site: str, key: str, value: int) -> None:
-        entry = counts.setdefault(site, {"pages": 0, "articles": 0, "duplicates": 0, "failures": 0})
-        entry[key] += value
-
-    for site, n in session.execute(
-        select(Page.site, func.count()).where(Page.run_id == run_id).group_by(Page.site)
-    ):
-        add(site, "pages", n)
-    for site, n in session.execute(
-        select(Article.site, func.count())
-        .where(Article.first_run_id == run_id, Article.duplicate_of_id.is_(None))
-        .group_by(Article.site)
-    ):
-        add(site, "articles", n)
-    for site, n in session.execute(
-        select(Extraction.site, func.count())
-        .where(Extraction.run_id == run_id, Extraction.duplicate_of.is_not(None))
-        .group_by(Extraction.site)
-    ):
-        add(site, "duplicates", n)
-    for site, n in session.execute(
-        select(Rejection.site, func.count()).where(Rejection.run_id == run_id).group_by(Rejection.site)
-    ):
-        add(site, "failures", n)
+    queries = {
+        "pages": select(Page.site, func.count()).where(Page.run_id == run_id).group_by(Page.site),
+        "articles": select(Article.site, func.count())
+        .where(Article.first_run_id == run_id, Article.duplicate_of_id.is_(None)).group_by(Article.site),
+        "versions": select(Article.site, func.count()).join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        .where(ArticleVersion.run_id == run_id).group_by(Article.site),
+        "duplicates": select(Extraction.site, func.count())
+        .where(Extraction.run_id == run_id, Extraction.duplicate_of.is_not(None)).group_by(Extraction.site),
+        "failures": select(Rejection.site, func.count()).where(Rejection.run_id == run_id).group_by(Rejection.site),
+        **near_duplicate_counts(run_id),
+    }
+    for key, query in queries.items():
+        for site, n in session.execute(query):
+            counts.setdefault(site, dict.fromkeys(COUNTS, 0))[key] += n
     return counts
 
 

@@ -1,13 +1,17 @@
 """Crawl several registry sites in one Scrapy process: ``python -m spiders.runner --run-id R SITE...``.
 
 Run as a subprocess by ``pipeline.stages.crawl``, so each crawl gets a fresh Twisted reactor.
-A site whose registry entry is broken is recorded as a failure; the other sites still crawl.
+A site whose registry entry is broken is recorded as a failure; the other sites still crawl, and a
+site that fails (blocked, unreachable) closes its own spider only.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+from datetime import date
+from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -24,14 +28,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m spiders.runner")
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--max-pages", type=int)
+    parser.add_argument("--recrawl-since", type=date.fromisoformat,
+                        help="re-fetch stored articles listed from this date on (conditionally) and "
+                        "page back to it instead of stopping at known articles")
+    parser.add_argument("--stats", type=Path, help="write each site's Scrapy stats here as JSON")
+    parser.add_argument("--fetch-only", action="store_true", help="store nothing (a benchmark baseline)")
     parser.add_argument("sites", nargs="*", help="registry names (default: all)")
     args = parser.parse_args(argv)
 
     settings = get_project_settings()
+    if args.fetch_only:
+        settings.set("ITEM_PIPELINES", {})
+        settings.set("GOVNEWS_STORE", False)
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
-    broken = []
+    broken, crawlers = [], {}
     for name in registry.select(args.sites):
         try:
             site = registry.get(name)
@@ -40,12 +52,17 @@ def main(argv: list[str] | None = None) -> None:
             broken.append(Rejected(url=f"registry:{name}", site=name, stage="config",
                                    reason="bad_site_config", detail=str(error)))
             continue
-        process.crawl(GenericSpider, site=site, run_id=args.run_id, max_pages=args.max_pages)
-    if broken:
+        crawlers[name] = crawler = process.create_crawler(GenericSpider)
+        process.crawl(crawler, site=site, run_id=args.run_id, max_pages=args.max_pages,
+                      recrawl_since=args.recrawl_since)
+    if broken and not args.fetch_only:
         sessions = store.session_factory(settings["GOVNEWS_DATABASE_URL"])
         with sessions.begin() as session:
             store.save_rejections(session, args.run_id, broken)
     process.start()
+    if args.stats:
+        stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
+        args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""Scrapy settings of the govnews crawl. Site data lives in the registry, not here."""
+"""Scrapy settings of the govnews crawl. Site data lives in the registry, not here.
+
+Politeness is a legal requirement for this traffic (Network Data Security Management Regulations,
+art. 18): robots.txt obeyed, AutoThrottle with at most two requests per host at a time and a delay
+floor, a user agent naming the project and a contact, and a request budget per site.
+"""
 
 from pipeline.settings import Settings
 
@@ -8,17 +13,30 @@ BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders.spiders"]
 NEWSPIDER_MODULE = "spiders.spiders"
 
-USER_AGENT = _settings.user_agent
-ROBOTSTXT_OBEY = True
+USER_AGENT = _settings.agent
+ROBOTSTXT_OBEY = True  # a registry entry may opt out only with a written reason
 DOWNLOAD_TIMEOUT = _settings.download_timeout
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
+CONCURRENT_REQUESTS_PER_DOMAIN = _settings.concurrency_per_host
+# One crawler per site: requests past the middlewares wait in the host's queue, so a larger total
+# would send queued requests to a site that has just answered with a challenge.
+CONCURRENT_REQUESTS = _settings.concurrency_per_host
+DOWNLOAD_DELAY = _settings.crawl_delay  # also AutoThrottle's floor
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_START_DELAY = _settings.crawl_delay
+AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-RETRY_TIMES = 2
+RETRY_TIMES = 2  # 5xx, 408, 429, time-outs, resets, truncated bodies; 403/412 are not retried
+GOVNEWS_BACKOFF_BASE = 1.0  # seconds between requests to a host after its first retry, doubling
+GOVNEWS_BACKOFF_MAX = _settings.backoff_max
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "spiders.middlewares.ChallengeMiddleware": 560,  # sees responses before the retry middleware
+    "spiders.middlewares.SiteProxyMiddleware": 740,  # before Scrapy's HttpProxyMiddleware (750)
+}
 ITEM_PIPELINES = {
     "spiders.pipelines.StorePages": 300,
     "spiders.pipelines.StoreRejections": 310,
@@ -27,4 +45,5 @@ ITEM_PIPELINES = {
 GOVNEWS_DATABASE_URL = _settings.database_url
 GOVNEWS_REGISTRY_PATHS = [str(p) for p in _settings.registry_paths]
 GOVNEWS_REGISTRY_VARIABLES = _settings.registry_variables
+GOVNEWS_REQUEST_BUDGET = _settings.request_budget
 GOVNEWS_RUN_ID = "scrapy"  # `scrapy crawl` without -a run_id=... files its pages under this run

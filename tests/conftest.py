@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,6 +16,17 @@ from sqlalchemy.exc import OperationalError
 from pipeline import store
 from pipeline.models import Base
 from pipeline.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+# Third-party pages (benchmark corpus, challenge samples) are read from the shared folder beside
+# the repository, never copied into it; tests that need them skip where it is absent.
+SHARED = Path(os.environ.get("GOVNEWS_SHARED", ROOT.parent / "shared"))
+BENCHMARK = SHARED / "benchmarks" / "extraction"
+
+# Airflow reads its configuration when first imported: point it at a throw-away home first.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="govnews-airflow-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 
 # The server to test against; its maintenance database is used to create a throw-away database.
 POSTGRES_URL = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")

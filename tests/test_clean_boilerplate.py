@@ -7,13 +7,18 @@ time, from the extraction benchmark's gold answers.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from pipeline.clean.boilerplate import clean_body, drop_headline, is_chrome, parse_labelled, split_markup
-
-BENCHMARK = Path("/work/shared/benchmarks/extraction")
+from pipeline.clean.boilerplate import (
+    clean_body,
+    drop_headline,
+    is_chrome,
+    parse_labelled,
+    read_labels,
+    split_markup,
+)
+from tests.conftest import BENCHMARK
 
 HEADLINE_003 = "精心組織、齊心協力完成好收官衝刺、謀篇開局任務!今天這個會議為推進四季度工作劃重點"
 PARAGRAPH_003 = "市委副書記、市長龔正部署四季度經濟社會發展重點工作。"
@@ -39,11 +44,26 @@ PARAGRAPH_003 = "市委副書記、市長龔正部署四季度經濟社會發展
             id="bench-005-date-then-source",
         ),
         pytest.param("2024-05-20 16:25:01", {"published": "2024-05-20 16:25:01"}, id="bench-031-bare-timestamp"),
-        pytest.param("發布時間:2022-05-07 08:50  來源:鹽阜大眾報報業集團", {"published": "2022-05-07 08:50", "source": "鹽阜大眾報報業集團"}, id="traditional-info-line"),
+        pytest.param(
+            "發布時間:2022-05-07 08:50  來源:鹽阜大眾報報業集團",
+            {"published": "2022-05-07 08:50", "source": "鹽阜大眾報報業集團"},
+            id="traditional-info-line",
+        ),
+        pytest.param(
+            "2024年05月10日06:58 | 来源：人民网－人民日报",
+            {"published": "2024年05月10日06:58", "source": "人民网－人民日报"},
+            id="bench-019-separator",
+        ),
+        pytest.param("发布时间：2024年05月05日 |", {"published": "2024年05月05日"}, id="bench-029-trailing-bar"),
+        pytest.param(
+            "来源：人民网 2024年05月10日 08:00",
+            {"source": "人民网", "published": "2024年05月10日 08:00"},
+            id="date-after-a-value",
+        ),
     ],
 )
 def test_labelled_lines_give_their_values(line: str, expected: dict[str, str]) -> None:
-    assert parse_labelled(line) == expected
+    assert dict(read_labels([line]).values) == expected
 
 
 @pytest.mark.parametrize(
@@ -55,14 +75,15 @@ def test_labelled_lines_give_their_values(line: str, expected: dict[str, str]) -
         pytest.param("2012年6月24日", id="bench-003-dateline-of-a-speech"),
         pytest.param("（2023年5月）", id="bench-013-month"),
         pytest.param("时间：5月17日至5月19日", id="event-time-without-year"),
-        pytest.param(
-            "会议要求，各区融媒体中心要配强编辑：记者队伍，守好导向关。", id="editor-mid-sentence"
-        ),
+        pytest.param("会议要求，各区融媒体中心要配强编辑：记者队伍，守好导向关。", id="editor-mid-sentence"),
         pytest.param("市委副書記、市長龔正部署四季度經濟社會發展重點工作。", id="seed-003-paragraph"),
+        pytest.param("相关新闻发布会上，有关负责人介绍了情况。", id="related-opens-a-sentence"),
+        pytest.param("根据著作权法，版权所有人有权禁止他人复制其作品。", id="copyright-discussed-in-text"),
+        pytest.param("下一步，我们将继续推进复工复产。", id="next-step-is-not-a-pager"),
     ],
 )
 def test_body_lines_are_not_labelled(line: str) -> None:
-    assert parse_labelled(line) == {}
+    assert parse_labelled(line) == []
     assert not is_chrome(line)
 
 
@@ -76,11 +97,16 @@ def test_body_lines_are_not_labelled(line: str) -> None:
         pytest.param("联系电话:+86-0512-53660867", id="seed-000-phone"),
         pytest.param("传  真:+86-0512-53660867", id="seed-000-fax"),
         pytest.param("邮  箱:info@investchn.com", id="seed-000-mail"),
-        pytest.param("Copyright © 2015-2024 InvestCHN.com All Rights Reserved. 版权所有:投促中国", id="seed-000-copyright"),
+        pytest.param(
+            "Copyright © 2015-2024 InvestCHN.com All Rights Reserved. 版权所有:投促中国", id="seed-000-copyright"
+        ),
         pytest.param("分享到:", id="seed-001-share"),
         pytest.param("相關文章:", id="seed-001-related"),
         pytest.param("劍網行動舉報電話:12318(市文化執法總隊)、021-64334547(市版權局)", id="seed-002-report-line"),
-        pytest.param("Copyright ? 2016 Kankanews.com Inc. All Rights Reserved. 看東方(上海)傳媒有限公司 版權所有", id="seed-002-copyright"),
+        pytest.param(
+            "Copyright ? 2016 Kankanews.com Inc. All Rights Reserved. 看東方(上海)傳媒有限公司 版權所有",
+            id="seed-002-copyright",
+        ),
         pytest.param("全部評論", id="seed-002-comments"),
         pytest.param("暫無評論,快來發表你的評論吧", id="seed-002-no-comments"),
         pytest.param("【字體:大 中 小】 打印本頁 關閉窗口", id="font-size-widget"),
@@ -88,6 +114,10 @@ def test_body_lines_are_not_labelled(line: str) -> None:
         pytest.param("主办单位:上海市松江区人民政府办公室 承办单位:上海市松江区大数据中心", id="organiser-footer"),
         pytest.param("扫一扫在手机打开当前页", id="qr-code"),
         pytest.param("（完）", id="end-mark"),
+        pytest.param("【字号：A+ A A-】 无障碍 长者模式", id="accessibility-widgets"),
+        pytest.param(
+            "新浪声明：此消息系转载自新浪合作媒体，新浪网登载此文出于传递更多信息之目的", id="repost-disclaimer"
+        ),
     ],
 )
 def test_chrome_lines(line: str) -> None:
@@ -112,9 +142,7 @@ def test_chrome_lines(line: str) -> None:
             ["只爭朝夕推進四季度各項工作,精心組織、齊心協力完成好收官衝刺、謀篇開局任務", PARAGRAPH_003],
             id="seed-003-subheading-sharing-words-stays",
         ),
-        pytest.param(
-            [HEADLINE_003.replace("!", "！"), PARAGRAPH_003], [PARAGRAPH_003], id="full-width-punctuation"
-        ),
+        pytest.param([HEADLINE_003.replace("!", "！"), PARAGRAPH_003], [PARAGRAPH_003], id="full-width-punctuation"),
     ],
 )
 def test_drop_headline(lines: list[str], expected: list[str]) -> None:
@@ -149,6 +177,22 @@ def test_related_section_is_cut_only_after_the_text() -> None:
     assert clean_body(top, "").lines == tuple(top[1:])
 
 
+def test_bare_label_takes_the_next_cell() -> None:
+    cells = ["索引号：", "002482871/2019-00123", "发布日期：", "2019-03-22", PARAGRAPH_003]
+    labels = read_labels(cells)
+    assert labels.values == {"published": "2019-03-22"}
+    assert labels.consumed == {0, 1, 2, 3}
+
+
+def test_date_line_inside_a_notice_stays() -> None:
+    body = [PARAGRAPH_003] * 4 + ["时间：2024年5月19日 9:00-17:00", "地点：上海市文化广场"] + [PARAGRAPH_003] * 6
+    assert clean_body(body, "").lines == tuple(body)
+
+
+def test_bare_date_label_leaves_a_dateless_line() -> None:
+    assert read_labels(["时间：", "5月17日至5月19日"]).consumed == {0}
+
+
 def test_sign_off_in_brackets_is_a_credit() -> None:
     cleaned = clean_body([PARAGRAPH_003, "（万载县统计局）"], "")
     assert cleaned.lines == (PARAGRAPH_003,)
@@ -161,7 +205,13 @@ def test_trafilatura_markup_is_split() -> None:
 
 def benchmark_pages() -> list[object]:
     if not (BENCHMARK / "gold").is_dir():
-        return [pytest.param(None, id="benchmark-absent", marks=pytest.mark.skip("no benchmark folder"))]
+        return [
+            pytest.param(
+                None,
+                id="benchmark-absent",
+                marks=pytest.mark.skip(f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_BENCHMARK"),
+            )
+        ]
     return [
         pytest.param(json.loads(path.read_text(encoding="utf-8")), id=path.stem)
         for path in sorted((BENCHMARK / "gold").glob("*.json"))

@@ -27,11 +27,15 @@ def at(*parts: int) -> datetime:
         pytest.param("2019年06月15日08:18  来源：人民网-文化频道", at(2019, 6, 15, 8, 18), id="bench-005-info-line"),
         pytest.param("2023-08-16 10:33:59", at(2023, 8, 16, 10, 33, 59), id="seconds"),
         pytest.param("2020-04-07T10:30:00+08:00", at(2020, 4, 7, 10, 30), id="meta-iso"),
+        pytest.param("2020-04-07-10:30:00", at(2020, 4, 7, 10, 30), id="meta-dash-before-clock"),
+        pytest.param("2020-04-07至2020-05-01", at(2020, 4, 7), id="range-starts"),
         pytest.param("4月2日下午,区委常委(扩大)会", at(2020, 4, 2), id="seed-000-yearless"),
         pytest.param("12月30日", at(2019, 12, 30), id="yearless-after-reference-is-last-year"),
         pytest.param("（2023年5月）", None, id="bench-013-month-only"),
         pytest.param("2020年2月30日", None, id="impossible-day"),
         pytest.param("游客咨询电话：58792888", None, id="bench-030-phone"),
+        pytest.param("编号2020-13-45，发布于2020-04-07", at(2020, 4, 7), id="first-valid-date"),
+        pytest.param("十一十二年三月", None, id="not-a-chinese-year"),
     ],
 )
 def test_parse_date(text: str, expected: datetime | None) -> None:

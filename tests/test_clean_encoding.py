@@ -24,10 +24,9 @@ SIMPLIFIED = "程向民强调,要加强党的全面领导"  # seed 000, line 12
         pytest.param(
             b'<meta charset="gb2312">' + TEXT.encode("utf-8"), "text/html", "utf-8", id="meta-gb2312-over-utf8"
         ),
-        pytest.param(
-            TEXT.encode("utf-8"), "text/html; charset=gb2312", "utf-8", id="header-gb2312-over-utf8"
-        ),
+        pytest.param(TEXT.encode("utf-8"), "text/html; charset=gb2312", "utf-8", id="header-gb2312-over-utf8"),
         pytest.param(TEXT.encode("utf-8"), "text/html; charset=utf-8", "utf-8", id="header-utf8"),
+        pytest.param(TEXT.encode("utf-8"), "text/html; charset=iso-8859-1", "utf-8", id="header-latin1-over-utf8"),
         pytest.param(TEXT.encode("gbk"), "text/html; charset=utf-8", "gb18030", id="wrong-header-detected"),
         pytest.param("\ufeff".encode() + TEXT.encode("utf-8"), "", "utf-8", id="bom"),
     ],

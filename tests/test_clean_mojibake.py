@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from pipeline.clean.mojibake import count_mojibake
+from tests.conftest import BENCHMARK
 
-BENCHMARK = Path("/work/shared/benchmarks/extraction")
 HEADLINE = "发布时间来源上海市松江区人民政府"
 
 
@@ -43,7 +42,13 @@ def test_clean_text_is_not_flagged(text: str) -> None:
 
 def gold_bodies() -> list[object]:
     if not (BENCHMARK / "gold").is_dir():
-        return [pytest.param(None, id="benchmark-absent", marks=pytest.mark.skip("no benchmark folder"))]
+        return [
+            pytest.param(
+                None,
+                id="benchmark-absent",
+                marks=pytest.mark.skip(f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_BENCHMARK"),
+            )
+        ]
     return [
         pytest.param("\n".join(json.loads(path.read_text(encoding="utf-8"))["body"]), id=path.stem)
         for path in sorted((BENCHMARK / "gold").glob("*.json"))

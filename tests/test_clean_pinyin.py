@@ -16,7 +16,9 @@ from pipeline.clean.pinyin import count_pinyin, strip_pinyin
             "市新冠肺炎疫情防控工作領導小組今天上午舉行擴大會議",
             id="seed-002-line-1",
         ),
-        pytest.param("(來(lái)源:鹽阜大眾報(bào)報(bào)業(yè)集團(tuán))", "(來源:鹽阜大眾報報業集團)", id="seed-004-credit"),
+        pytest.param(
+            "(來(lái)源:鹽阜大眾報(bào)報(bào)業(yè)集團(tuán))", "(來源:鹽阜大眾報報業集團)", id="seed-004-credit"
+        ),
         pytest.param("全部評(píng)論", "全部評論", id="seed-002-comments"),
         pytest.param("会议(huì)", "会议", id="falling-tone"),
         pytest.param("女(nǚ)士", "女士", id="u-umlaut"),

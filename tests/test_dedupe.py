@@ -1,4 +1,4 @@
-"""Exact dedupe as pure functions."""
+"""Dedupe as pure functions: exact, and near (shingles, MinHash, clusters, the canonical rule)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ from datetime import datetime
 
 import pytest
 
-from pipeline.dedupe import Candidate, Decision, body_hash, canonical_url, decide
+from pipeline.dedupe import (
+    Candidate,
+    Decision,
+    Member,
+    body_hash,
+    canonical_member,
+    canonical_url,
+    decide,
+    merge_clusters,
+    shingle_hashes,
+    signatures,
+    similarity,
+)
 from pipeline.records import SHANGHAI
 
 
@@ -54,3 +66,39 @@ def test_decide_against_stored_originals() -> None:
     stored = {"h1": "http://old/t0.html"}
     decisions = decide([Candidate(1, "http://a/t1.html", "h1", at(7))], stored)
     assert decisions == [Decision(1, "http://old/t0.html", "body")]
+
+
+# --- near duplicates --------------------------------------------------------------------------
+
+
+def test_shingles_ignore_punctuation_width_and_case() -> None:
+    a, b = signatures(["会议指出，要稳就业ABC。", "会议指出,要 稳就业ａｂｃ."])
+    assert similarity(a, b) == 1.0
+
+
+def test_short_bodies_are_one_shingle_each() -> None:
+    hashes, offsets = shingle_hashes(["会议", "会议", "通知"], 5)
+    assert list(offsets) == [0, 1, 2, 3] and hashes[0] == hashes[1] != hashes[2]
+
+
+def test_merge_clusters_keeps_the_oldest_id() -> None:
+    clusters = {1: 1, 2: 2, 3: 3, 4: 4}
+    assert merge_clusters(clusters, [(4, 2), (3, 4)]) == {3: 2, 4: 2}
+    assert merge_clusters(clusters, [(1, 1)]) == {}
+
+
+@pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        pytest.param([Member(1, "http://news.example.com/a", at(8), 900), Member(2, "http://x.gov.cn/a", at(9), 900)],
+                     1, id="earliest-first"),
+        pytest.param([Member(1, "http://news.example.com/a", at(8), 900), Member(2, "http://x.gov.cn/a", at(8), 900)],
+                     2, id="then-government-domain"),
+        pytest.param([Member(1, "http://a.gov.cn/a", at(8), 900), Member(2, "http://b.gov.cn/a", at(8), 950)],
+                     2, id="then-longest-body"),
+        pytest.param([Member(1, "http://a.gov.cn/a", None, 900), Member(2, "http://m.example.com/a", at(9), 10)],
+                     2, id="undated-last"),
+    ],
+)
+def test_canonical_member_rule(members: list[Member], expected: int) -> None:
+    assert canonical_member(members).id == expected

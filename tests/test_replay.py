@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from pipeline import store
-from pipeline.cli import run_all
 from pipeline.clean.pinyin import strip_pinyin
+from pipeline.cli import run_all
 from pipeline.fixtures import load_manifest
 from pipeline.models import Article, Extraction, Page, Rejection
 from pipeline.settings import Settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,103 @@ def test_fixture_registry_is_valid_and_not_crawled_unless_named() -> None:
     assert set(registry.sites) == {"fixture-songjiang", "fixture-yancheng"}
     assert all(site.fixture for site in registry.sites.values())
     assert registry.select() == []
+
+
+# --- the built-in registry of real sites -----------------------------------------------------------
+
+BUILTIN = load_registry([Path(__file__).resolve().parent.parent / "pipeline" / "registry.yaml"])
+
+
+def test_builtin_registry_has_twenty_real_unverified_sites_across_the_families() -> None:
+    assert not BUILTIN.errors, BUILTIN.errors
+    assert len(BUILTIN.sites) >= 20
+    assert {"songjiang", "shanghai", "yancheng"} <= set(BUILTIN.sites), "the seeds' sites are in the registry"
+    assert {s.strategy for s in BUILTIN.sites.values()} >= {"trs", "hanweb", "json_api", "links"}
+    for site in BUILTIN.sites.values():
+        assert not site.verified and not site.fixture, f"{site.name}: only a live check may mark it verified"
+        assert site.robots.obey, f"{site.name}: the built-in registry obeys robots.txt everywhere"
+        assert all(url.endswith(".gov.cn") for url in site.allowed_domains), site.name
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    pytest.param("  robots: {obey: false}", "needs a 'reason'", id="robots-override-without-reason"),
+    pytest.param("  pagination: {style: json_api}", "json_api", id="json-api-without-fields"),
+    pytest.param("  pagination: {style: gkmlpt}", "style", id="unknown-strategy"),
+    pytest.param("  budget: 0", "budget", id="zero-budget"),
+])
+def test_politeness_and_strategy_fields_are_checked(entry: str, message: str) -> None:
+    registry = parse_registry(f"- name: a1\n  start_urls: [http://x.gov.cn/]\n  article_url: x\n{entry}")
+    assert message in str(registry.errors["a1"])
+
+
+def test_robots_override_with_a_reason_is_accepted() -> None:
+    registry = parse_registry("- name: a1\n  start_urls: [http://x.gov.cn/]\n  article_url: x\n"
+                              "  robots: {obey: false, reason: 'written permission of the site office, 2026-07-01'}")
+    assert not registry.get("a1").robots.obey
+
+
+def test_user_registry_extends_or_replaces_the_builtin(tmp_path, monkeypatch) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(GOOD.replace("${ORIGIN}", "http://www.songjiang.gov.cn/mine"), encoding="utf-8")
+    monkeypatch.setenv("GOVNEWS_REGISTRY", str(own))
+    extended = load_registry(Settings().registry_paths)
+    assert "ndrc" in extended.sites
+    assert extended.get("songjiang").start_urls == ("http://www.songjiang.gov.cn/mine/xwzx/index.html",)
+    monkeypatch.setenv("GOVNEWS_BUILTIN_REGISTRY", "false")
+    alone = load_registry(Settings().registry_paths, Settings().registry_variables)
+    assert "ndrc" not in alone.sites and "songjiang" in alone.sites
+
+
+def test_sites_list_rows() -> None:
+    from pipeline.doctor import registry_rows
+
+    rows = {row["name"]: row for row in registry_rows(Settings(fixture_origin="http://127.0.0.1:1"))}
+    assert rows["ndrc"]["strategy"] == "trs" and rows["ndrc"]["verified"] is False
+    assert rows["fixture-songjiang"]["fixture"] is True
+
+
+# --- govnews sites check ---------------------------------------------------------------------------
+
+
+def test_sites_check_reports_each_farm_site(tmp_path) -> None:
+    from pipeline.doctor import check_sites, print_checks
+    from pipeline.farm import Fault, standard_farm
+
+    with standard_farm(articles=12, page_size=5) as farm:
+        farm.set_faults("farm-hanweb", Fault("challenge_412", on_lists=True))
+        farm.set_faults("farm-trs_div", Fault("robots_disallow"))
+        registry = tmp_path / "farm.yaml"
+        registry.write_text(farm.registry_yaml(), encoding="utf-8")
+        names = [s.name for s in farm.sites]
+        checks = {c.site: c for c in check_sites(Settings(registry=str(registry)), names, timeout=5)}
+    lines: list[str] = []
+    assert print_checks(list(checks.values()), lines.append) == 1, "a blocked site makes the check fail"
+    assert lines[0].split() == ["site", "reachable", "robots", "anti_bot", "charset", "articles", "sample"]
+    assert len(lines) == 1 + len(names)
+    assert checks["farm-trs"].ok and checks["farm-trs"].articles == 5
+    assert checks["farm-trs"].sample.startswith("farm-trs召开第1次重点工作推进会 (2026-07-18")
+    assert checks["farm-trs_inline"].charset.startswith("gb18030")
+    assert checks["farm-sitemap"].articles == 5, "a sitemap index is read one level down"
+    assert checks["farm-hanweb"].anti_bot == "ruishu" and not checks["farm-hanweb"].ok
+    assert checks["farm-trs_div"].robots == "disallowed"
+
+
+def _online() -> bool:
+    import socket
+
+    try:
+        socket.getaddrinfo("www.gov.cn", 443)
+        return True
+    except OSError:
+        return False
+
+
+def test_sites_check_without_internet_says_unreachable_per_site() -> None:
+    from pipeline.doctor import check_sites, print_checks
+
+    if _online():
+        pytest.skip("this machine reaches the internet; the check would contact the real sites")
+    checks = check_sites(Settings(registry=""), timeout=3)
+    assert len(checks) >= 20
+    assert all(c.reachable.startswith("unreachable") and not c.ok for c in checks)
+    assert print_checks(checks, lambda line: None) == 1

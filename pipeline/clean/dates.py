@@ -14,7 +14,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 _CN = "〇○Ｏ零一二三四五六七八九十"
-_CLOCK = r"(?:[\sT]*(?P<hour>\d{1,2})[:：时時](?P<minute>\d{1,2})(?:[:：分](?P<second>\d{1,2}))?)?"
+_CLOCK = r"(?:[\sT-]*(?P<hour>\d{1,2})[:：时時](?P<minute>\d{1,2})(?:[:：分](?P<second>\d{1,2}))?)?"
 _NUMERIC = re.compile(
     r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<month>\d{1,2})\s*(?:[-/.]|月)\s*"
     r"(?P<day>\d{1,2})(?!\d)\s*日?" + _CLOCK
@@ -23,11 +23,13 @@ _CHINESE = re.compile(rf"(?P<year>[{_CN}]{{4}})年(?P<month>[{_CN}]{{1,2}})月(?
 _YEARLESS = re.compile(r"(?<![\d年])(?P<month>\d{1,2})月(?P<day>\d{1,2})[日号]" + _CLOCK)
 
 
-def _cn_number(text: str) -> int:
-    """``二〇二〇`` digit by digit; ``二十七`` and ``十`` by place value."""
+def _cn_number(text: str) -> int | None:
+    """``二〇二〇`` digit by digit; ``二十七`` and ``十`` by place value; ``None`` if neither."""
     if "十" not in text:
         return int("".join(str(_CN_DIGITS[c]) for c in text))
     tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1:
+        return None
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
 
 
@@ -42,7 +44,9 @@ def _build(day: date, match: re.Match[str]) -> datetime:
     return datetime.combine(day, clock, tzinfo=SHANGHAI)
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
+def _safe_date(year: int | None, month: int | None, day: int | None) -> date | None:
+    if year is None or month is None or day is None:
+        return None
     try:
         return date(year, month, day)
     except ValueError:
@@ -57,24 +61,22 @@ def _resolve_year(month: int, day: int, reference: date) -> date | None:
     return _safe_date(reference.year - 1, month, day)
 
 
+def _day(match: re.Match[str], reference: date | None) -> date | None:
+    if match.re is _YEARLESS:
+        return _resolve_year(int(match["month"]), int(match["day"]), reference) if reference else None
+    if match.re is _CHINESE:
+        return _safe_date(*(_cn_number(match[key]) for key in ("year", "month", "day")))
+    return _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+
+
 def parse_date(text: str, reference: date | None = None) -> datetime | None:
-    """The first date written in ``text``; year-less forms only when a reference is given."""
-    match = _NUMERIC.search(text)
-    if match:
-        day = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
-        if day:
-            return _build(day, match)
-    match = _CHINESE.search(text)
-    if match:
-        parts = (_cn_number(match[key]) for key in ("year", "month", "day"))
-        day = _safe_date(*parts)
-        if day:
-            return _build(day, match)
-    match = _YEARLESS.search(text) if reference else None
-    if match and reference:
-        day = _resolve_year(int(match["month"]), int(match["day"]), reference)
-        if day:
-            return _build(day, match)
+    """The first valid date written in ``text``, full forms before year-less ones, which are
+    read only when a reference is given."""
+    for pattern in (_NUMERIC, _CHINESE, _YEARLESS):
+        for match in pattern.finditer(text):
+            day = _day(match, reference)
+            if day:
+                return _build(day, match)
     return None
 
 

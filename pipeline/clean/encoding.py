@@ -1,9 +1,11 @@
 """Bytes to text: the charset a page declares, checked against its bytes.
 
-Order of trust: the HTTP header, then a meta tag, then detection. Chinese sites declare
+Bytes that are valid UTF-8 are UTF-8, whatever the page declares: pages saved by a browser keep
+a ``gb2312`` meta tag over UTF-8 bytes, misconfigured servers send ``iso-8859-1``, and text in
+any other Chinese charset practically never forms valid UTF-8 over a whole page. Otherwise the
+order of trust is the HTTP header, then a meta tag, then detection. Chinese sites declare
 ``gb2312`` for pages that use characters outside it, so the GB family always decodes as its
-superset gb18030; and pages saved by a browser keep a ``gb2312`` meta tag over UTF-8 bytes,
-so a GB declaration loses to bytes that are valid UTF-8.
+superset gb18030.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import re
 from charset_normalizer import from_bytes
 
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 # Browsers look for the meta tag in the first 1024 bytes; real pages put it later, after
 # long comment banners, so we read a little further.
 _META_WINDOW = 8192
@@ -64,22 +64,14 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, "replace"), codec
-    declared = [
-        codec
-        for codec in (canonical(header_charset(content_type)), canonical(meta_charset(body)))
-        if codec
-    ]
-    for codec in declared:
-        if codec == "gb18030" and not body.isascii():
-            text = _decodes(body, "utf-8")
-            if text is not None:
-                return text, "utf-8"
-        text = _decodes(body, codec)
-        if text is not None:
-            return text, codec
     text = _decodes(body, "utf-8")
     if text is not None:
         return text, "utf-8"
+    declared = [codec for codec in (canonical(header_charset(content_type)), canonical(meta_charset(body))) if codec]
+    for codec in declared:
+        text = _decodes(body, codec)
+        if text is not None:
+            return text, codec
     best = from_bytes(body).best()
     codec = canonical(best.encoding) if best else None
     if codec is None:

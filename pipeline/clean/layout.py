@@ -1,9 +1,13 @@
-"""Layout tables: old CMS templates (Hanweb, early TRS) build the whole page from nested tables.
+"""The page's structure, prepared before trafilatura reads it.
 
-trafilatura reads every table as data and prints the article as one cell of a "| a | b |" row,
+Layout tables: old CMS templates (Hanweb, early TRS) build the whole page from nested tables, and
+trafilatura reads every table as data, printing the article as one cell of a "| a | b |" row
 together with the navigation around it. A table that holds headings, forms, lists or other tables
-is page layout, not data, and becomes plain ``div``s before extraction; data tables, including
-Word-exported ones with a ``<p>`` in each cell, are left as they are.
+is page layout, not data, and becomes plain ``div``s; data tables, including Word-exported ones
+with a ``<p>`` in each cell, are left as they are.
+
+Body containers: the CMS families government sites run on put the article in a known element
+(``containers.yaml``); when one is there, extraction reads only it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from lxml.etree import XPath, _Element
 
 CONTAINERS_FILE = Path(__file__).with_name("containers.yaml")
 # A container with less text than this is a caption box or an empty editor shell.
-_MIN_CONTAINER_CHARS = 100
+_MIN_CONTAINER_CHARS = 50
 
 _STRUCTURE = "table", "h1", "h2", "h3", "form", "ul", "ol", "iframe"
 _LAYOUT_XPATH = "|".join(f".//{tag}" for tag in _STRUCTURE)
@@ -57,16 +61,22 @@ def _text_length(element: _Element) -> int:
     return len("".join(element.text_content().split()))
 
 
-def focus(tree: _Element) -> _Element:
-    """The page reduced to its CMS body container, when it has one; else the page itself.
+def _alone(element: _Element) -> _Element:
+    """A copy of ``element`` as the only content of an empty document.
 
-    The container is copied into an empty document so that the page keeps its chrome for the
-    metadata lookups that read it.
+    A copy, so that the page keeps its chrome for the metadata lookups that read it.
     """
+    copied = deepcopy(element)
+    copied.tail = None  # the text after the element is page, not article
+    document = lxml.html.document_fromstring("<html><body></body></html>")
+    document.find("body").append(copied)
+    return document
+
+
+def focus(tree: _Element) -> _Element:
+    """The page reduced to its CMS body container, when it has one; else the page itself."""
     for selector in _containers():
         found = [element for element in selector(tree) if _text_length(element) >= _MIN_CONTAINER_CHARS]
         if found:
-            document = lxml.html.document_fromstring("<html><body></body></html>")
-            document.find("body").append(deepcopy(max(found, key=_text_length)))
-            return document
+            return _alone(max(found, key=_text_length))
     return tree

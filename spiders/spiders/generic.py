@@ -1,32 +1,40 @@
-"""The one generic spider: a registry entry says where a site's lists are and what an article is."""
+"""The one generic spider: a registry entry names the site's lists and its discovery strategy."""
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from pipeline.discovery import Link, discover, plan
 from pipeline.records import RawPage, Rejected
 from pipeline.sites import Site, load_registry
-from spiders.faults import rejection_for_failure
-
-TRS_INDEX = re.compile(r"^(?P<stem>.*/index)(?:_\d+)?(?P<ext>\.s?html?)$")
+from spiders.faults import AfterBlock, charset_mismatch, rejection_for_failure
+from spiders.state import CrawlBook, SiteState, conditional_headers
 
 
 class GenericSpider(scrapy.Spider):
     name = "generic"
 
     def __init__(self, site: Site | str, run_id: str | None = None, max_pages: int | str | None = None,
-                 **kwargs: Any) -> None:
+                 recrawl_since: date | str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.site_entry = site
         self.run_id = run_id
         self.max_pages = int(max_pages) if max_pages is not None else None
+        self.since = date.fromisoformat(recrawl_since) if isinstance(recrawl_since, str) else recrawl_since
+        self.state = SiteState()
+        self.requests_made = 0
+        self.requested: set[str] = set()  # a URL listed twice costs one request of the budget
+        self.outcome = "complete"
+        self.unchanged: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:  # type: ignore[no-untyped-def]
@@ -39,6 +47,15 @@ class GenericSpider(scrapy.Spider):
             spider.site_entry = registry.get(spider.site_entry)  # a SiteError names the site
         spider.run_id = spider.run_id or crawler.settings.get("GOVNEWS_RUN_ID")
         spider.allowed_domains = list(spider.site.allowed_domains)
+        spider.budget = spider.site.budget or crawler.settings.getint("GOVNEWS_REQUEST_BUDGET")
+        # Settings are still open here: the site's own delay, none for our own loopback farm.
+        delay = site_delay(spider.site, crawler.settings.getfloat("DOWNLOAD_DELAY"))
+        for name in ("DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY"):
+            crawler.settings.set(name, delay, priority="spider")
+        if crawler.settings.getbool("GOVNEWS_STORE", True):
+            spider.book = CrawlBook(crawler.settings["GOVNEWS_DATABASE_URL"])
+        else:
+            spider.book = None  # the fetch-only benchmark baseline
         return spider
 
     @property
@@ -50,48 +67,99 @@ class GenericSpider(scrapy.Spider):
     def page_limit(self) -> int:
         return self.max_pages or self.site.pagination.max_pages
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | Rejected]:
+        if self.book:
+            self.state = self.book.open(self.site.name, self.run_id)
         for url in self.site.start_urls:
-            yield self._list_request(url, page=0)
+            for item in self._request(url, self.parse_list, page=0):
+                yield item
 
-    def _list_request(self, url: str, page: int) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_list, errback=self.failed,
-                              cb_kwargs={"page": page}, meta={"list_page": page})
+    def closed(self, reason: str) -> None:
+        outcome = self.outcome if reason == "finished" else reason
+        self.logger.info("site %s: crawl ended (%s), %d requests", self.site.name, outcome, self.requests_made)
+        if self.book:
+            self.book.close(self.site.name, outcome, self.unchanged)
 
-    def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        links = response.css("a::attr(href)").getall()
-        articles = [u for u in map(response.urljoin, links) if re.search(self.site.article_url, u)]
-        for url in articles:
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.failed)
-        if not articles or page + 1 >= self.page_limit:
+    def _request(self, url: str, callback: Any, page: int | None = None,
+                 headers: dict[str, str] | None = None) -> Iterator[scrapy.Request | Rejected]:
+        """A request within the site's budget, with its robots policy (the proxy: SiteProxyMiddleware)."""
+        if url in self.requested:
             return
-        for url in self._next_list_urls(response, links, page):
-            yield self._list_request(url, page + 1)
+        if self.requests_made >= self.budget:
+            if self.outcome != "budget":
+                self.outcome = "budget"
+                yield Rejected(url=url, site=self.site.name, stage="fetch", reason="request_budget_exhausted",
+                               detail=f"site {self.site.name!r} used its {self.budget} requests; the next run "
+                               "continues where this one stopped (raise 'budget' in its entry to go faster)")
+            return
+        self.requests_made += 1
+        self.requested.add(url)
+        meta: dict[str, Any] = {"dont_obey_robotstxt": not self.site.robots.obey}
+        if page is not None:
+            meta["list_page"] = page
+        if headers:
+            meta["handle_httpstatus_list"] = [304]
+        cb_kwargs = {"page": page} if page is not None else {}
+        yield scrapy.Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta,
+                             cb_kwargs=cb_kwargs)
 
-    def _next_list_urls(self, response: Response, links: list[str], page: int) -> list[str]:
-        if self.site.pagination.style == "trs_index":
-            match = TRS_INDEX.match(response.url.split("?")[0])
-            return [f"{match['stem']}_{page + 1}{match['ext']}"] if match else []
-        assert self.site.list_url is not None
-        return [u for u in map(response.urljoin, links) if re.search(self.site.list_url, u)]
+    def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request | Rejected]:
+        listing = discover(self.site, response.url, response.text)
+        decided = plan(listing, self.state.known, self.since, recrawl=self.since is not None,
+                       resume=self.state.resume)
+        for link in decided.fetch:
+            yield from self._request(link.url, self.parse_article)
+        for link in decided.refetch:
+            yield from self._refetch(link)
+        if decided.keep_paging and page + 1 < self.page_limit:
+            for url in listing.next_pages:
+                yield from self._request(url, self.parse_list, page=page + 1)
 
-    def parse_article(self, response: Response) -> Iterator[RawPage]:
-        yield RawPage(
-            url=response.url,
-            site=self.site.name,
-            status=response.status,
-            headers={k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                     for k, v in response.headers.items()},
-            body=response.body,
-            fetched_at=datetime.now(UTC),
-            encoding=self.site.encoding,
-        )
+    def _refetch(self, link: Link) -> Iterator[scrapy.Request | Rejected]:
+        headers = conditional_headers(self.state.known[link.url])
+        if headers:
+            yield from self._request(link.url, self.parse_article, headers=headers)
+        else:
+            self.logger.debug("site %s: %s has no validators; refetched in full", self.site.name, link.url)
+            yield from self._request(link.url, self.parse_article)
+
+    def parse_article(self, response: Response) -> Iterator[RawPage | Rejected]:
+        if response.status == 304:
+            self.unchanged.append(response.url)
+            self.crawler.stats.inc_value("govnews/unchanged")
+            return
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        if not response.body.strip():
+            yield Rejected(url=response.url, site=self.site.name, stage="fetch", reason="empty_body",
+                           detail="HTTP 200 with an empty body; the next run fetches it again")
+            return
+        if declared := charset_mismatch(headers.get("content-type", ""), response.body):
+            # Stored all the same: extraction decodes by what the bytes are, not what was declared.
+            self.crawler.stats.inc_value("govnews/charset_mismatch")
+            self.logger.warning("site %s: %s is not valid %s", self.site.name, response.url, declared)
+        yield RawPage(url=response.url, site=self.site.name, status=response.status, headers=headers,
+                      body=response.body, fetched_at=datetime.now(UTC), encoding=self.site.encoding)
 
     def failed(self, failure: Failure) -> Iterator[Rejected]:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(AfterBlock):
+            return
         rejection = rejection_for_failure(failure, request.url, self.site.name)
         if rejection.reason == "http_404" and request.meta.get("list_page", 0) > 0:
             return  # the page after the last list page: the natural end of paging
         self.logger.warning("site %s: %s %s (%s)", self.site.name, rejection.reason, request.url,
                             rejection.detail)
         yield rejection
+        if rejection.reason == "anti_bot_challenge":
+            self.outcome = "blocked"
+            raise CloseSpider("blocked")  # every further request would meet the same challenge
+
+
+def site_delay(site: Site, default: float) -> float:
+    if site.delay is not None:
+        return site.delay
+    host = urlsplit(site.start_urls[0]).hostname or ""
+    try:
+        return 0.0 if ipaddress.ip_address(host).is_loopback else default
+    except ValueError:
+        return default

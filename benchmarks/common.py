@@ -1,0 +1,107 @@
+"""What both benchmarks share: a throw-away database, COPY of rows, the result table and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pipeline import store
+
+SERVER = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new, migrated database on the local server, dropped afterwards whatever happens."""
+    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = store.make_engine(url)
+        store.migrate(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _field(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows (text format) through a DB-API cursor of psycopg2."""
+    import io
+
+    buffer = io.StringIO("".join("\t".join(_field(v) for v in row) + "\n" for row in rows))
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+@dataclass
+class Timer:
+    """Wall time, this process's CPU time and its peak resident memory growth over a block."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    peak_mb: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def measure(self) -> Iterator[Timer]:
+        start_rss = _rss_mb()
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield self
+        self.wall += time.perf_counter() - wall
+        self.cpu += time.process_time() - cpu
+        self.peak_mb = max(self.peak_mb, _peak_mb() - start_rss)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(title: str, columns: Sequence[str], rows: list[dict[str, Any]], meta: dict[str, Any],
+           json_path: str | None) -> None:
+    """Print the figures as a table and, with ``--json``, write the same figures."""
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    console = Console(width=220)
+    console.print(table)
+    for key, value in meta.items():
+        console.print(f"{key}: {value}")
+    if json_path:
+        Path(json_path).write_text(json.dumps({"title": title, "meta": meta, "rows": rows}, indent=2,
+                                              ensure_ascii=False))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+    return "-" if value is None else str(value)

@@ -1,0 +1,45 @@
+"""The crawl's memory of a site between runs: stored URLs with their validators, and whether the
+last crawl finished. Read once when the spider opens, written when it closes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pipeline import store
+
+
+@dataclass
+class SiteState:
+    known: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, modified)
+    resume: bool = False  # the last crawl did not finish
+
+
+class CrawlBook:
+    def __init__(self, database_url: str) -> None:
+        self.sessions = store.session_factory(database_url)
+
+    def open(self, site: str, run_id: str) -> SiteState:
+        with self.sessions.begin() as session:
+            last = store.last_crawl(session, site)
+            state = SiteState(store.known_pages(session, site),
+                              resume=last is not None and last.finished_at is None)
+            store.begin_crawl(session, site, run_id, datetime.now(UTC))
+        return state
+
+    def close(self, site: str, outcome: str, unchanged: Sequence[str]) -> None:
+        with self.sessions.begin() as session:
+            store.mark_unchanged(session, unchanged, datetime.now(UTC))
+            store.end_crawl(session, site, outcome, datetime.now(UTC))
+        self.sessions.kw["bind"].dispose()
+
+
+def conditional_headers(validators: tuple[str | None, str | None]) -> dict[str, str]:
+    etag, modified = validators
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    return headers
