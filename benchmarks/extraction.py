@@ -1,6 +1,6 @@
 """Extraction quality and speed on real pages with gold answers, against plain trafilatura.
 
-    python benchmarks/extraction.py ../shared/benchmarks/extraction [--repeat 3] [--json PATH]
+    python -m benchmarks.extraction ../shared/benchmarks/extraction [--repeat 3] [--json PATH]
 
 The corpus folder holds ``pages/ID.html`` (bytes as saved) and ``gold/ID.json``; the metric is the
 one its README defines: bag-of-characters F1 of the body after NFKC and whitespace removal (macro
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import unicodedata
 from collections import Counter
@@ -21,10 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import report  # noqa: E402
-from pipeline.records import RawPage, Rejected  # noqa: E402
+from benchmarks.common import report
+from pipeline.records import RawPage, Rejected
 
 
 @dataclass(frozen=True)

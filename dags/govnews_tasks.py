@@ -151,7 +151,7 @@ def dedupe(urls: list[str]) -> int:
         return stages.dedupe(session, run_id, (urls[0], urls[1]), config=stages.near_config(settings))
 
 
-@task(**RETRIES, outlets=[ARTICLES])
+@task(**RETRIES, outlets=[ARTICLES], trigger_rule="none_failed")  # also after zero dedupe slices
 def load(repeats: list[int]) -> None:
     from datetime import UTC, datetime
 
@@ -176,10 +176,21 @@ def report(_: None) -> dict[str, Any]:
     return summary
 
 
+@task(retries=0, trigger_rule="one_failed")
+def watcher() -> None:
+    """Fails the DAG run when any task failed: report and load run on after a failed site, so the
+    run's state would otherwise come from them alone."""
+    raise RuntimeError("a task of this run failed; its log says why (the report counts what got through)")
+
+
 def pipeline() -> None:
-    """plan -> crawl (per site) -> extract (per site) -> slice_batch -> dedupe (per slice) -> load -> report."""
+    """plan -> crawl (per site) -> extract (per site) -> slice_batch -> dedupe (per slice) -> load -> report,
+    and a watcher that fails the run if any of them failed."""
     sites = plan()
     crawled = crawl.expand(site=sites)
     extracted = extract.expand(site=sites)
     crawled >> extracted
-    report(load(dedupe.expand(urls=slice_batch(extracted))))
+    slices = slice_batch(extracted)
+    deduped = dedupe.expand(urls=slices)
+    loaded = load(deduped)
+    [sites, crawled, extracted, slices, deduped, loaded, report(loaded)] >> watcher()

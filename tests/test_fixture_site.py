@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urljoin, urlsplit
-from urllib.request import urlopen
+from urllib.request import ProxyHandler, build_opener
 
 import pytest
 
@@ -36,9 +36,11 @@ def origin() -> Iterator[str]:
         yield origin
 
 
-def fetch(url: str) -> tuple[int, str, bytes]:
+def fetch(url: str, proxy: str | None = None) -> tuple[int, str, bytes]:
+    """GET a fixture URL: on the server's own origin, or under a .test host through it as the proxy."""
+    opener = build_opener(ProxyHandler({"http": proxy} if proxy else {}))
     try:
-        with urlopen(url, timeout=5) as response:
+        with opener.open(url, timeout=5) as response:
             return response.status, response.headers["Content-Type"], response.read()
     except HTTPError as error:
         return error.code, error.headers["Content-Type"], error.read()
@@ -165,6 +167,9 @@ def test_unknown_path_is_404(origin: str, path: str) -> None:
 def test_registry_entry_describes_the_fixture_site(origin: str, site: str) -> None:
     registry = load_registry([Path(SEEDS / "sites.yaml")], {"FIXTURE_ORIGIN": origin})
     entry = registry.get(site)
-    assert [fetch(url)[0] for url in entry.start_urls] == [200] * len(entry.start_urls)
-    unmatched = [a.path for a in ARTICLES if a.site == site and not re.search(entry.article_url, origin + a.path)]
+    assert entry.proxy == origin, "the fixture sites are reached through the fixture server as their proxy"
+    assert [fetch(url, entry.proxy)[0] for url in entry.start_urls] == [200] * len(entry.start_urls)
+    host = entry.start_urls[0].split("/")[2]
+    unmatched = [a.path for a in ARTICLES
+                 if a.site == site and not re.search(entry.article_url, f"http://{host}{a.path}")]
     assert not unmatched, f"{site}: article_url {entry.article_url!r} misses {unmatched}"
