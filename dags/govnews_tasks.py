@@ -95,7 +95,7 @@ def plan() -> list[str]:
     settings = _settings()
     sites = runs.resolve_sites(runs.registry_for(settings), request)
     with store.session_factory(settings.database_url).begin() as session:
-        store.start_run(session, run_id, request.model_dump(mode="json"), datetime.now(UTC))
+        store.start_run(session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC))
     print(f"run {run_id}: {len(sites)} site(s): {', '.join(sites)}")
     return sites
 

@@ -18,7 +18,8 @@ from pipeline.records import SHANGHAI, Article, Rejected
 from pipeline.settings import FIXTURE_REGISTRY, Settings
 from pipeline.sites import SiteError, load_registry
 
-console = Console()
+# Piped or captured output keeps whole lines (rich would fold tables at 80 columns).
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +100,11 @@ def _new_run_id() -> str:
 
 def _crawl(args: argparse.Namespace, settings: Settings) -> None:
     run = args.run_id or _new_run_id()
+    sites = load_registry(settings.registry_paths, settings.registry_variables).select(args.sites)
     sessions = store.session_factory(settings.database_url)
     with sessions.begin() as session:
-        store.start_run(session, run, {"sites": args.sites, "max_pages": args.max_pages}, datetime.now(UTC))
-    stages.crawl(settings, run, args.sites, args.max_pages, args.recrawl_since)
+        store.start_run(session, run, {"sites": sites, "max_pages": args.max_pages}, datetime.now(UTC))
+    stages.crawl(settings, run, sites, args.max_pages, args.recrawl_since)
     console.print(f"crawled; run id [bold]{run}[/bold]")
 
 
@@ -218,7 +220,7 @@ def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str)
 def _replay(args: argparse.Namespace, settings: Settings) -> None:
     from pipeline.fixtures import serve_fixtures
 
-    fixture_sites = sorted(load_registry([FIXTURE_REGISTRY]).sites)
+    fixture_sites = sorted(load_registry([FIXTURE_REGISTRY], settings.registry_variables).sites)
     with serve_fixtures() as origin:
         served = settings.model_copy(update={"fixture_origin": origin})
         run_all(served, _new_run_id(), fixture_sites, None)

@@ -33,6 +33,8 @@ class CrawlError(RuntimeError):
 def crawl(settings: Settings, run_id: str, sites: Sequence[str], max_pages: int | None = None,
           recrawl_since: date | None = None) -> None:
     """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor."""
+    if not sites:
+        return
     from spiders.command import crawl_command, crawl_env  # no Scrapy import: builds the command only
 
     command = [sys.executable, "-m", "spiders.runner", *crawl_command(run_id, sites, max_pages, recrawl_since)]
@@ -124,6 +126,8 @@ def load(session: Session, run_id: str, now: datetime) -> None:
 def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:
     """Per-site counts and failures of the run, stored with the run and returned."""
     counts = store.run_counts(session, run_id)
+    for site in store.run_sites(session, run_id):  # a site that brought nothing new still has a row
+        counts.setdefault(site, dict.fromkeys(store.COUNTS, 0))
     failures = [
         {"site": site, "url": url, "reason": reason, "detail": detail}
         for site, url, reason, detail in store.rejection_reasons(session, run_id)

@@ -75,6 +75,12 @@ def start_run(session: Session, run_id: str, params: dict[str, Any], now: dateti
     session.execute(statement.on_conflict_do_nothing(index_elements=["run_id"]))
 
 
+def run_sites(session: Session, run_id: str) -> list[str]:
+    """The sites a run was asked to crawl, as its parameters recorded them."""
+    params = session.scalar(select(Run.params).where(Run.run_id == run_id)) or {}
+    return list(params.get("sites") or [])
+
+
 def finish_run(session: Session, run_id: str, report: dict[str, Any], now: datetime) -> None:
     session.execute(update(Run).where(Run.run_id == run_id).values(finished_at=now, report=report))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +76,23 @@ def test_extract_needs_pages_or_a_run() -> None:
     done = govnews("extract")
     assert done.returncode != 0
     assert "FILE or URL" in done.stderr
+
+
+def test_replay_twice_into_the_embedded_database(tmp_path: Path) -> None:
+    """The first quick-start command: five seed articles into SQLite, then nothing new."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVNEWS_")}
+    env["GOVNEWS_DATABASE_URL"] = f"sqlite:///{tmp_path / 'govnews.db'}"
+    first = govnews("replay", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "5 articles stored" in first.stdout
+    for fixture in MANIFEST:
+        assert fixture.title[:12] in first.stdout, f"{fixture.seed}: title missing from the replay output"
+    assert "dns_error" not in first.stdout, "the replay must crawl the fixture sites only"
+    second = govnews("replay", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "5 articles stored" in second.stdout
+    with sqlite3.connect(tmp_path / "govnews.db") as db:
+        assert db.execute("select count(*) from articles").fetchone() == (5,)
+        reports = [json.loads(row[0]) for row in db.execute("select report from runs order by started_at")]
+    assert [sum(c["articles"] for c in r["sites"].values()) for r in reports] == [5, 0]
+    assert set(reports[1]["sites"]) == {"fixture-songjiang", "fixture-yancheng"}
