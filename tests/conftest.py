@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import uuid
@@ -51,6 +52,15 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def benchmark_gold() -> list[object]:
+    """One test parameter per benchmark page, its gold answer (with ``id``); a skip where absent."""
+    if not (BENCHMARK / "gold").is_dir():
+        reason = f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_SHARED to the shared folder"
+        return [pytest.param(None, id="benchmark-absent", marks=pytest.mark.skip(reason))]
+    return [pytest.param({**json.loads(path.read_text(encoding="utf-8")), "id": path.stem}, id=path.stem)
+            for path in sorted((BENCHMARK / "gold").glob("*.json"))]
 
 
 def empty_database(url: str) -> str:

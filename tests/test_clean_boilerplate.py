@@ -6,8 +6,6 @@ time, from the extraction benchmark's gold answers.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from pipeline.clean.boilerplate import (
@@ -18,7 +16,7 @@ from pipeline.clean.boilerplate import (
     read_labels,
     split_markup,
 )
-from tests.conftest import BENCHMARK
+from tests.conftest import benchmark_gold
 
 HEADLINE_003 = "精心組織、齊心協力完成好收官衝刺、謀篇開局任務!今天這個會議為推進四季度工作劃重點"
 PARAGRAPH_003 = "市委副書記、市長龔正部署四季度經濟社會發展重點工作。"
@@ -203,28 +201,13 @@ def test_trafilatura_markup_is_split() -> None:
     assert split_markup(["| 产品名称 | 计量单位 |", "- 评论", "正文"]) == ["产品名称", "计量单位", "评论", "正文"]
 
 
-def benchmark_pages() -> list[object]:
-    if not (BENCHMARK / "gold").is_dir():
-        return [
-            pytest.param(
-                None,
-                id="benchmark-absent",
-                marks=pytest.mark.skip(f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_BENCHMARK"),
-            )
-        ]
-    return [
-        pytest.param(json.loads(path.read_text(encoding="utf-8")), id=path.stem)
-        for path in sorted((BENCHMARK / "gold").glob("*.json"))
-    ]
-
-
-@pytest.mark.parametrize("gold", benchmark_pages())
+@pytest.mark.parametrize("gold", benchmark_gold())
 def test_gold_body_lines_survive(gold: dict) -> None:
     body = [line.strip() for line in gold["body"] if line.strip()]
     assert list(clean_body(body, gold["title"]).lines) == body, "a rule in rules.yaml drops real body text"
 
 
-@pytest.mark.parametrize("gold", benchmark_pages())
+@pytest.mark.parametrize("gold", benchmark_gold())
 def test_gold_chrome_lines_are_removed(gold: dict) -> None:
     for line in gold["must_not_contain"]:
         kept = clean_body([*gold["body"], line], gold["title"]).lines

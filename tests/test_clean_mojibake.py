@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from pipeline.clean.mojibake import count_mojibake
-from tests.conftest import BENCHMARK
+from tests.conftest import benchmark_gold
 
 HEADLINE = "发布时间来源上海市松江区人民政府"
 
@@ -40,21 +38,6 @@ def test_clean_text_is_not_flagged(text: str) -> None:
     assert count_mojibake(text) == 0
 
 
-def gold_bodies() -> list[object]:
-    if not (BENCHMARK / "gold").is_dir():
-        return [
-            pytest.param(
-                None,
-                id="benchmark-absent",
-                marks=pytest.mark.skip(f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_BENCHMARK"),
-            )
-        ]
-    return [
-        pytest.param("\n".join(json.loads(path.read_text(encoding="utf-8"))["body"]), id=path.stem)
-        for path in sorted((BENCHMARK / "gold").glob("*.json"))
-    ]
-
-
-@pytest.mark.parametrize("body", gold_bodies())
-def test_gold_bodies_are_clean(body: str) -> None:
-    assert count_mojibake(body) == 0
+@pytest.mark.parametrize("gold", benchmark_gold())
+def test_gold_bodies_are_clean(gold: dict) -> None:
+    assert count_mojibake("\n".join(gold["body"])) == 0

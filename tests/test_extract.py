@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import Counter
 from datetime import UTC, datetime
@@ -12,7 +11,7 @@ import pytest
 from pipeline.clean.dates import SHANGHAI
 from pipeline.extract import EXTRACTOR_VERSION, extract
 from pipeline.records import Article, RawPage, Rejected
-from tests.conftest import BENCHMARK
+from tests.conftest import BENCHMARK, benchmark_gold
 
 FETCHED = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
@@ -242,26 +241,13 @@ def f1(predicted: str, gold: str) -> float:
     return 0.0 if not common else 2 * common / (sum(pred.values()) + sum(true.values()))
 
 
-def benchmark_pages() -> list[object]:
-    if not (BENCHMARK / "gold").is_dir():
-        return [
-            pytest.param(
-                None,
-                id="benchmark-absent",
-                marks=pytest.mark.skip(f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_BENCHMARK"),
-            )
-        ]
-    return [pytest.param(path.stem, id=path.stem) for path in sorted((BENCHMARK / "gold").glob("*.json"))]
-
-
 # The floor this extractor reached on the benchmark pages; lowering a page below it fails.
 MIN_PAGE_F1 = 0.99
 
 
-@pytest.mark.parametrize("page_id", benchmark_pages())
-def test_benchmark_page(page_id: str) -> None:
-    gold = json.loads((BENCHMARK / "gold" / f"{page_id}.json").read_text(encoding="utf-8"))
-    raw = page((BENCHMARK / "pages" / f"{page_id}.html").read_bytes(), content_type="text/html")
+@pytest.mark.parametrize("gold", benchmark_gold())
+def test_benchmark_page(gold: dict) -> None:
+    raw = page((BENCHMARK / "pages" / f"{gold['id']}.html").read_bytes(), content_type="text/html")
     result = article(raw)
     assert normalize(result.title) == normalize(gold["title"])
     assert result.published_at is not None and result.published_at.date().isoformat() == gold["date"][:10]
