@@ -133,3 +133,33 @@ def test_broken_and_unreachable_sites_are_reported_and_spare_the_others(settings
     assert "not an absolute http(s) URL" in reasons["broken"]["detail"]
     with store.session_factory(settings.database_url)() as session:
         assert session.scalar(select(Rejection.site).where(Rejection.site == "unreachable")) == "unreachable"
+
+
+def test_reextract_updates_only_what_changed(settings: Settings, replayed: dict[str, object],
+                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`govnews reextract` reads the stored raw pages again: unchanged results touch nothing."""
+    from sqlalchemy import update
+
+    from pipeline.cli import main
+    from pipeline.extract import EXTRACTOR_VERSION
+
+    monkeypatch.setenv("GOVNEWS_DATABASE_URL", settings.database_url)
+    before = table_snapshot(settings.database_url)
+    assert main(["reextract"]) == 0
+    assert table_snapshot(settings.database_url)["articles"] == before["articles"], "nothing changed"
+
+    # A stored page whose bytes now read differently (as after an extractor fix) is updated in place.
+    fixture = next(f for f in MANIFEST if f.site == "fixture-songjiang")
+    sessions = store.session_factory(settings.database_url)
+    with sessions.begin() as session:
+        page = session.scalars(select(Page).where(Page.url.endswith(fixture.path))).one()
+        old = fixture.body[0].encode("utf-8")
+        session.execute(update(Page).where(Page.id == page.id)
+                        .values(body=page.body.replace(old, "会议开始。".encode() + old)))
+    assert main(["reextract", "--site", "fixture-songjiang"]) == 0
+    with sessions() as session:
+        articles = session.scalars(select(Article)).all()
+    changed = [a for a in articles if "会议开始。" in a.body]
+    assert [a.title for a in changed] == [fixture.title]
+    assert all(a.extractor_version == EXTRACTOR_VERSION for a in articles)
+    assert len(articles) == len(before["articles"]), "re-extraction adds no rows"
