@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.threads import deferToThread
+
 from pipeline import store
 from pipeline.records import RawPage, Rejected
 
-FLUSH_EVERY = 20  # small batches: a crawl killed mid-way loses at most this many pages
+FLUSH_EVERY = 20  # small batches: a crawl killed mid-way loses at most a few of them
 
 
 class _BufferedStore:
+    """Buffers its records and writes each full batch in a worker thread, so the crawl's event loop
+    keeps fetching while the database works; closing waits for every write."""
+
     record_type: type
     write: Any
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
         self.buffer: list[Any] = []
+        self.writing: set[Deferred[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
@@ -26,20 +33,40 @@ class _BufferedStore:
         self.sessions = store.session_factory(self.database_url)
 
     def process_item(self, item, spider):  # type: ignore[no-untyped-def]
-        if isinstance(item, self.record_type):
-            self.buffer.append(item)
-            if len(self.buffer) >= FLUSH_EVERY:
-                self.flush(spider.run_id)
-        return item
+        if not isinstance(item, self.record_type):
+            return item
+        self.buffer.append(item)
+        if len(self.buffer) < FLUSH_EVERY:
+            return item
+        written = self._flush(spider.run_id)
+        written.addCallback(lambda _: item)
+        return written
 
-    def close_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
-        self.flush(spider.run_id)
+    def close_spider(self, spider) -> Deferred[Any]:  # type: ignore[no-untyped-def]
+        self._flush(spider.run_id)
+        done = DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True)
+        done.addBoth(self._dispose)
+        return done
+
+    def _flush(self, run_id: str) -> Deferred[None]:
+        batch, self.buffer = self.buffer, []
+        written = deferToThread(self._write, run_id, batch)
+        self.writing.add(written)
+        written.addBoth(self._written, written)
+        return written
+
+    def _write(self, run_id: str, batch: list[Any]) -> None:
+        if batch:
+            with self.sessions.begin() as session:
+                type(self).write(session, run_id, batch)
+
+    def _written(self, result: Any, written: Deferred[None]) -> Any:
+        self.writing.discard(written)
+        return result
+
+    def _dispose(self, result: Any) -> Any:
         self.sessions.kw["bind"].dispose()
-
-    def flush(self, run_id: str) -> None:
-        with self.sessions.begin() as session:
-            type(self).write(session, run_id, self.buffer)
-        self.buffer = []
+        return result
 
 
 class StorePages(_BufferedStore):
