@@ -79,7 +79,7 @@ def articles_url() -> Iterator[str]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        subprocess.run([str(ROOT / ".venv" / "bin" / "govnews"), "db", "upgrade"], check=True, cwd=ROOT,
+        subprocess.run([str(Path(sys.executable).with_name("govnews")), "db", "upgrade"], check=True, cwd=ROOT,
                        env={**os.environ, "GOVNEWS_DATABASE_URL": url}, capture_output=True, timeout=120)
         yield url
     finally:
