@@ -1,4 +1,4 @@
-"""What both benchmarks share: a throw-away database, COPY of rows, the result table and JSON."""
+"""What the benchmarks share: a throw-away database, timing, the result table and JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import resource
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,38 +24,24 @@ SERVER = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres
 
 
 @contextmanager
-def throwaway_database(prefix: str) -> Iterator[str]:
-    """A new, migrated database on the local server, dropped afterwards whatever happens."""
+def throwaway_database(prefix: str, migrated: bool = True) -> Iterator[str]:
+    """A new database on the local server (migrated unless asked not to), dropped afterwards
+    whatever happens. The tests use it too."""
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     try:
-        engine = store.make_engine(url)
-        store.migrate(engine)
-        engine.dispose()
+        if migrated:
+            engine = store.make_engine(url)
+            store.migrate(engine)
+            engine.dispose()
         yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _field(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows (text format) through a DB-API cursor of psycopg2."""
-    import io
-
-    buffer = io.StringIO("".join("\t".join(_field(v) for v in row) + "\n" for row in rows))
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
 @dataclass

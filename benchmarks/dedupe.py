@@ -7,9 +7,10 @@ Traditional-script copies, template families of hard negatives), stages them as 
 throw-away PostgreSQL database, then measures in the same run:
 - exact: the exact-hash baseline (same normalized body hash = same story);
 - lsh: the project's dedupe stage over the whole corpus, one transaction per slice of --batch URLs
-  (band hashes in ``story_bands``, candidates by a join, clusters in ``story_clusters``);
+  (band keys in ``story_bands``, candidates by a join, clusters in ``story_clusters``);
 - incremental: a new run of --batch articles (half copies of stored ones) against all N stored;
-- minhash rensa / datasketch: signature throughput alone, on the same sample of bodies;
+- minhash rensa / datasketch: signature throughput alone, on the same sample of bodies (rensa in
+  slices of --batch, as the stage signs them);
 and prints, for the chosen similarity threshold, the recall that other bands x rows would give.
 Precision and recall are over pairs of documents: planted (same story) vs put in one cluster.
 """
@@ -25,9 +26,10 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy import select, text
 
-from benchmarks.common import Timer, copy_rows, report, throwaway_database
+from benchmarks.common import Timer, report, throwaway_database
 from benchmarks.corpus import Corpus, Doc
 from pipeline import stages, store
+from pipeline.bulk import copy_rows
 from pipeline.dedupe import NEAR, body_hash, signatures, similarity
 from pipeline.models import Extraction, StoryMember
 
@@ -93,11 +95,12 @@ def run_lsh(sessions, run_id: str, batch: int) -> Timer:
     return timer
 
 
-def throughput(bodies: list[str]) -> list[dict]:
+def throughput(bodies: list[str], batch: int) -> list[dict]:
     from datasketch import MinHash
 
     start = time.process_time()
-    signatures(bodies)
+    for first in range(0, len(bodies), batch):
+        signatures(bodies[first:first + batch])
     rensa_cpu = time.process_time() - start
     sample = bodies[: min(len(bodies), 500)]
     start = time.process_time()
@@ -159,7 +162,7 @@ def main() -> None:
                      **pair_scores(truth | later | replanted, clusters)})
         with sessions() as session:
             bodies = list(session.scalars(select(Extraction.body_simplified).limit(5000)))
-        rows += throughput(bodies)
+        rows += throughput(bodies, args.batch)
         with sessions() as session:
             bands_rows = session.scalar(text("SELECT count(*) FROM story_bands"))
         meta = {"threshold": NEAR.threshold, "shingle": NEAR.shingle, "bands x rows": f"{NEAR.bands}x{NEAR.rows}",

@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from benchmarks.common import Timer, copy_rows, report, throwaway_database
+from benchmarks.common import Timer, report, throwaway_database
 from benchmarks.corpus import Corpus
 from benchmarks.dedupe import stage
 from pipeline import stages, store
+from pipeline.bulk import copy_rows
 from pipeline.store import ARTICLE_FIELDS
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -91,7 +91,7 @@ def decide(candidates: Iterable[Candidate], stored: Mapping[str, str]) -> list[D
 @dataclass(frozen=True, slots=True)
 class NearConfig:
     """How near-duplicates are found. ``threshold`` is a setting; changing ``shingle``, ``bands``,
-    ``rows`` or ``seed`` changes every stored band hash, so those need a re-index (a new migration).
+    ``rows`` or ``seed`` changes every stored band key, so those need a re-index (a new migration, as 0004).
 
     20 bands x 5 rows (100 permutations): a pair at Jaccard 0.6 shares a band with p = 0.80, at 0.7
     with p = 0.97, at 0.2 with p = 0.006. Planted copies sit at 0.6-1.0 (benchmarks/dedupe.py prints
@@ -111,10 +111,10 @@ class NearConfig:
 
 
 NEAR = NearConfig()
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
+def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: spreads polynomial k-gram hashes over all 64 bits."""
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
@@ -124,24 +124,30 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _alnum_bmp() -> np.ndarray:
-    """Which code points of the Basic Multilingual Plane are letters or digits (kept in shingles)."""
-    return np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
+def _fold_bmp() -> np.ndarray:
+    """Each code point of the Basic Multilingual Plane as shingles see it, folded like
+    ``normalized_text`` (full width to ASCII, lower case); 0 for what is not a letter or digit."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    table[0xFF01:0xFF5F] -= 0xFEE0
+    table[(table >= 65) & (table <= 90)] += 32
+    letters = np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
+    table[~letters[table]] = 0
+    return table
 
 
 def _letters(bodies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Code points of the bodies' letters and digits, folded like ``normalized_text`` (full width to
-    ASCII, lower case) but vectorised, since NFKC per body costs more than the MinHash itself."""
-    points = np.frombuffer("".join(bodies).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(len(bodies)), [len(b) for b in bodies])
-    wide = (points >= 0xFF01) & (points <= 0xFF5E)
-    points[wide] -= 0xFEE0
-    upper = (points >= 65) & (points <= 90)
-    points[upper] += 32
-    keep = np.ones(len(points), dtype=bool)
+    """Code points of the bodies' letters and digits, folded by one table lookup (vectorised: NFKC
+    per body costs more than the MinHash itself): (flat code points, how many of each body)."""
+    points = np.frombuffer("".join(bodies).encode("utf-32-le"), dtype=np.uint32)
     bmp = points < 0x10000
-    keep[bmp] = _alnum_bmp()[points[bmp]]
-    return points[keep].astype(np.uint64), np.bincount(owner[keep], minlength=len(bodies))
+    if bmp.all():
+        folded = _fold_bmp()[points]
+    else:  # beyond the BMP (rare Han extensions, emoji): kept as they are
+        folded = points.copy()
+        folded[bmp] = _fold_bmp()[points[bmp]]
+    keep = np.flatnonzero(folded)
+    kept_before_end = np.searchsorted(keep, np.cumsum([len(b) for b in bodies]))
+    return folded[keep].astype(np.uint64), np.diff(kept_before_end, prepend=0)
 
 
 def shingle_hashes(bodies: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,11 +158,12 @@ def shingle_hashes(bodies: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarra
     windows = max(len(points) - k + 1, 0)
     rolled = np.zeros(windows, dtype=np.uint64)
     for j in range(k):  # polynomial hash of each window; uint64 arithmetic wraps, as intended
-        rolled = rolled * _MIX + points[j : j + windows]
+        rolled = rolled * MIX + points[j : j + windows]
     counts = np.maximum(lengths - k + 1, 0)  # windows that start and end inside one body
+    inside = np.repeat(np.tile([True, False], len(lengths)), np.stack([counts, lengths - counts], axis=1).reshape(-1))
+    hashes = mix64(rolled[inside[:windows]])
     starts = np.cumsum(lengths) - lengths
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    hashes = _mix64(rolled[np.arange(offsets[-1]) + np.repeat(starts - offsets[:-1], counts)])
     short = np.flatnonzero(counts == 0)
     if len(short):  # rare: give each short body a single token, its whole text
         whole = [int.from_bytes(hashlib.sha1(points[s:s + n].tobytes()).digest()[:8], "little")
@@ -175,18 +182,44 @@ def signatures(bodies: Sequence[str], config: NearConfig = NEAR) -> np.ndarray:
     return np.array(matrix.to_rows(), dtype=np.uint32)
 
 
-def band_hashes(signature_rows: np.ndarray, config: NearConfig = NEAR) -> np.ndarray:
-    """One signed 64-bit hash per band (rows: bodies): two bodies that share one are candidates."""
+def band_keys(signature_rows: np.ndarray, config: NearConfig = NEAR) -> np.ndarray:
+    """One signed 64-bit key per band (rows: bodies), the band's number folded in so that one
+    indexed column holds every band: two bodies that share a key are candidates."""
     bands = signature_rows.reshape(len(signature_rows), config.bands, config.rows).astype(np.uint64)
-    folded = np.zeros(bands.shape[:2], dtype=np.uint64)
+    folded = np.broadcast_to(np.arange(config.bands, dtype=np.uint64), bands.shape[:2])
     for r in range(config.rows):
-        folded = _mix64(folded * _MIX + bands[:, :, r])
+        folded = mix64(folded * MIX + bands[:, :, r])
     return folded.view(np.int64)
+
+
+def shared_keys(keys: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of rows (i < j) of a batch's band keys that share at least one key."""
+    flat = keys.reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    ordered, owners = flat[order], order // keys.shape[1]
+    pairs: set[tuple[int, int]] = set()
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(flat)]
+    shared = ends - starts > 1  # few: most keys belong to one body only
+    for start, end in zip(starts[shared].tolist(), ends[shared].tolist()):
+        rows = sorted(set(owners[start:end].tolist()))
+        pairs.update((a, b) for i, a in enumerate(rows) for b in rows[i + 1:])
+    return pairs
 
 
 def similarity(a: np.ndarray | bytes, b: np.ndarray | bytes) -> float:
     """Estimated Jaccard similarity of two bodies' shingle sets: the share of equal MinHash values."""
     return float(np.mean(_as_signature(a) == _as_signature(b)))
+
+
+def similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``similarity`` of each row of ``a`` with the same row of ``b`` (signature matrices)."""
+    return np.mean(a == b, axis=1) if len(a) else np.zeros(0)
+
+
+def signature_matrix(stored: Sequence[bytes]) -> np.ndarray:
+    """Signatures as stored (uint32 little-endian bytes) back into a matrix, one row each."""
+    return np.frombuffer(b"".join(stored), dtype="<u4").reshape(len(stored), -1) if stored else np.zeros((0, 0))
 
 
 def _as_signature(value: np.ndarray | bytes) -> np.ndarray:
@@ -211,6 +244,16 @@ def merge_clusters(clusters: Mapping[int, int], pairs: Iterable[tuple[int, int]]
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     return {c: root(c) for c in parent}
+
+
+def best_matches(pairs: Iterable[tuple[int, int, float]]) -> dict[int, tuple[int, float]]:
+    """For each member that has one, the most similar earlier (smaller id) member of its similar
+    pairs (member, other, similarity): member -> (that member, similarity)."""
+    best: dict[int, tuple[int, float]] = {}
+    for a, b, score in sorted(pairs, key=lambda p: (p[0], -p[2], p[1])):
+        if b < a:
+            best.setdefault(a, (b, score))
+    return best
 
 
 @dataclass(frozen=True, slots=True)

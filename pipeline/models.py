@@ -8,7 +8,7 @@ Tables, in the order the stages fill them:
 - ``runs``: one row per run with its parameters and per-site report;
 - ``crawl_state``: per site, whether its last crawl finished (for incremental crawls);
 - ``story_members``, ``story_bands``, ``story_clusters``: the near-duplicate index (MinHash LSH
-  band hashes) and the story clusters it builds, one canonical member each;
+  band keys) and the story clusters it builds, one canonical member each;
 - ``article_versions``: earlier bodies of articles whose page changed when re-crawled.
 """
 
@@ -27,7 +27,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -208,14 +207,15 @@ class StoryMember(Base):
 
 
 class StoryBand(Base):
-    """LSH: one row per band of a member's signature; members sharing a (band, hash) are candidates."""
+    """LSH: one row per band of a member's signature (``dedupe.band_keys``); members sharing a key
+    are candidates. The primary key is the only index: probes are by key, and a member's rows are
+    found again by the keys of its stored signature."""
 
     __tablename__ = "story_bands"
 
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    # No foreign key: checking one per row would double the cost of writing ~30 rows per body.
-    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # No foreign key: checking one per row would double the cost of writing ~20 rows per body.
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class StoryCluster(Base):

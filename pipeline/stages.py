@@ -105,15 +105,15 @@ def dedupe_slices(session: Session, run_id: str, size: int = DEDUPE_SLICE) -> li
 def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, config: NearConfig = NEAR) -> int:
     """Decide which staged articles of the run (or of one URL range of it) repeat another: exact
     copies are marked, and every article is put in its story cluster. Returns how many repeat."""
-    staged = store.extractions_of_run(session, run_id, urls)
+    staged = store.staged_for_dedupe(session, run_id, urls)
     candidates = [Candidate(e.page_id, e.canonical_url, e.body_hash, e.published_at) for e in staged]
     stored = store.stored_body_hashes(session, (c.body_hash for c in candidates))
     own_urls = {c.canonical_url for c in candidates}
     # A stored original that is being re-loaded in this batch is judged again with the batch.
     stored = {h: url for h, url in stored.items() if url not in own_urls}
     decisions = {d.key: d for d in decide(candidates, stored)}
-    store.save_decisions(session, list(decisions.values()))
-    articles = [Staged(e.canonical_url, e.site, e.script, e.published_at, len(e.body), e.body_hash,
+    store.save_decisions(session, staged, list(decisions.values()))
+    articles = [Staged(e.canonical_url, e.site, e.script, e.published_at, len(e.body_simplified), e.body_hash,
                        e.body_simplified) for e in staged if decisions[e.page_id].reason != "url"]
     joined = store_clusters.index_batch(session, run_id, articles, config)
     return sum(d.reason == "url" for d in decisions.values()) + joined

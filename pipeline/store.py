@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, create_engine, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,11 +44,16 @@ def make_engine(database_url: str) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (safe to call on every start)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for running the migrations over ``connection``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    config.attributes["connection"] = connection
+    return config
 
 
 def session_factory(database_url: str) -> sessionmaker[Session]:
@@ -246,12 +251,16 @@ def drop_extraction(session: Session, page_id: int) -> None:
 # --- dedupe -----------------------------------------------------------------------------------
 
 
-def extractions_of_run(session: Session, run_id: str, urls: tuple[str, str] | None = None) -> list[Extraction]:
-    """The run's staged articles; ``urls`` limits them to a canonical URL range (a dedupe slice)."""
-    query = select(Extraction).where(Extraction.run_id == run_id).order_by(Extraction.page_id)
+def staged_for_dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None) -> list[Row[Any]]:
+    """What dedupe reads of the run's staged articles (``urls``: a canonical URL range, one dedupe
+    slice): plain rows, not the whole extraction, as a slice holds ~10 MB of body text."""
+    query = (select(Extraction.page_id, Extraction.canonical_url, Extraction.site, Extraction.script,
+                    Extraction.published_at, Extraction.body_hash, Extraction.body_simplified,
+                    Extraction.duplicate_of, Extraction.duplicate_reason)
+             .where(Extraction.run_id == run_id).order_by(Extraction.page_id))
     if urls is not None:
         query = query.where(Extraction.canonical_url.between(*urls))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 def dedupe_slices(session: Session, run_id: str, size: int) -> list[tuple[str, str]]:
@@ -278,20 +287,13 @@ def stored_body_hashes(session: Session, hashes: Iterable[str]) -> dict[str, str
     return found
 
 
-def save_decisions(session: Session, decisions: Sequence[Decision]) -> None:
+def save_decisions(session: Session, staged: Sequence[Row[Any]], decisions: Sequence[Decision]) -> None:
     """Record each staged article's exact-dedupe decision; rows already so decided are not touched."""
-    rows = [{"page_id": d.key, "duplicate_of": d.duplicate_of, "duplicate_reason": d.reason} for d in decisions]
-    changed = [row for row, current in zip(rows, _current_decisions(session, [d.key for d in decisions]))
-               if current != (row["duplicate_of"], row["duplicate_reason"])]
+    current = {row.page_id: (row.duplicate_of, row.duplicate_reason) for row in staged}
+    changed = [{"page_id": d.key, "duplicate_of": d.duplicate_of, "duplicate_reason": d.reason}
+               for d in decisions if current[d.key] != (d.duplicate_of, d.reason)]
     if changed:
         session.execute(update(Extraction), changed)
-
-
-def _current_decisions(session: Session, keys: list[int]) -> list[tuple[str | None, str | None]]:
-    found = {key: (of, reason) for key, of, reason in session.execute(
-        select(Extraction.page_id, Extraction.duplicate_of, Extraction.duplicate_reason)
-        .where(Extraction.page_id.in_(keys)))}
-    return [found.get(key, (None, None)) for key in keys]
 
 
 # --- report -----------------------------------------------------------------------------------

@@ -1,37 +1,43 @@
 """The database half of near-duplicate dedupe: the LSH index and the story clusters (see store.py).
 
 The index lives in PostgreSQL (or SQLite), not in a process: ``story_bands`` holds every stored
-body's band hashes under an index, and a batch finds its candidates with one join against all of
-them. Workers share it: each batch takes a transaction-scoped advisory lock only for its index
-step (insert bands, join, merge clusters), so batches of one run, or of concurrent runs, may be
-deduped by several workers at once, and a batch committed by one worker is seen by the next.
+body's band keys under its primary key, and a batch finds its stored candidates with one join
+against all of them (pairs inside the batch are found in memory). Workers share it: each batch
+takes a transaction-scoped advisory lock only for its index step (probe, write members and bands,
+merge clusters), so batches of one run, or of concurrent runs, may be deduped by several workers
+at once, and a batch committed by one worker is seen by the next.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy import case, delete, func, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
+from pipeline.bulk import insert_rows
 from pipeline.dedupe import (
     NEAR,
     Member,
     NearConfig,
-    band_hashes,
+    band_keys,
+    best_matches,
     canonical_member,
     merge_clusters,
+    shared_keys,
+    signature_matrix,
     signatures,
-    similarity,
+    similarities,
 )
 from pipeline.models import Article, Extraction, StoryBand, StoryCluster, StoryMember
 
 INDEX_LOCK = 0x676F766E  # pg_advisory_xact_lock key of the index step ("govn")
+MEMBER_COLUMNS = ("id", "canonical_url", "site", "script", "published_at", "body_chars", "body_hash", "signature",
+                  "cluster_id", "matched_id", "similarity", "run_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +63,39 @@ def index_batch(session: Session, run_id: str, staged: Sequence[Staged], config:
     todo = [s for s in staged if known.get(s.canonical_url, (0, ""))[1] != s.body_hash]
     if not todo:
         return 0
-    rows = signatures([s.body_simplified for s in todo], config)  # CPU work before the lock
-    bands = band_hashes(rows, config)
-    _lock(session)
-    ids = _save_members(session, run_id, todo, rows, {u: k[0] for u, k in known.items()})
-    _save_bands(session, ids, bands)
-    pairs = _similar_pairs(session, ids, bands, config.threshold)
-    _record_matches(session, pairs)
-    clusters = dict(session.execute(select(StoryMember.id, StoryMember.cluster_id)
-                                    .where(StoryMember.id.in_({m for p in pairs for m in p[:2]}))).all())
+    signature_rows = signatures([s.body_simplified for s in todo], config)  # CPU work before the lock
+    keys = band_keys(signature_rows, config)
+    _begin_index_step(session)
+    changed = [known[s.canonical_url][0] for s in todo if s.canonical_url in known]
+    _forget_bands(session, changed, config)
+    ids = _member_ids(session, todo, known)
+    pairs = _similar_pairs(session, ids, signature_rows, keys, config.threshold)
+    fresh = set(ids) - set(changed)
+    involved = {m for pair in pairs for m in pair[:2]} | set(changed)  # whose stories may change
+    clusters = {i: i for i in fresh} | _clusters_of(session, involved - fresh)
     merged = merge_clusters(clusters, [(a, b) for a, b, _ in pairs])
-    if merged:
-        session.execute(update(StoryMember).where(StoryMember.cluster_id.in_(list(merged)))
-                        .values(cluster_id=case(merged, value=StoryMember.cluster_id)))
-    session.execute(delete(StoryCluster).where(StoryCluster.id.in_(list(merged))))
-    touched = {*ids, *(b for _, b, _ in pairs)}
-    refresh_canonical(session, session.scalars(select(StoryMember.cluster_id).distinct()
-                                               .where(StoryMember.id.in_(list(touched)))))
-    return len({a for a, _, _ in pairs})
+    matches = best_matches(pairs)
+    _save_members(session, run_id, todo, ids, signature_rows, fresh,
+                  {m: merged.get(c, c) for m, c in clusters.items()}, matches)
+    insert_rows(session.connection(), StoryBand.__table__, ("band_key", "member_id"), band_rows(ids, keys))
+    moved = {c: root for c, root in merged.items() if c not in fresh}  # stored stories joined to another
+    if moved:
+        session.execute(update(StoryMember).where(StoryMember.cluster_id.in_(list(moved)))
+                        .values(cluster_id=case(moved, value=StoryMember.cluster_id)))
+        session.execute(delete(StoryCluster).where(StoryCluster.id.in_(list(moved))))
+    insert_rows(session.connection(), StoryCluster.__table__, ("id", "canonical_id", "size"),
+                [(i, i, 1) for i in sorted(fresh) if i not in merged])
+    refresh_canonical(session, {merged.get(clusters[m], clusters[m]) for m in involved})
+    return len(matches)
+
+
+def band_rows(ids: Sequence[int], keys: np.ndarray) -> list[tuple[int, int]]:
+    """The ``story_bands`` rows of members (band key, member), in key order: the index's order."""
+    flat, members = keys.reshape(-1), np.repeat(np.asarray(ids, dtype=np.int64), keys.shape[1])
+    order = np.lexsort((members, flat))
+    flat, members = flat[order], members[order]
+    unique = np.r_[True, (flat[1:] != flat[:-1]) | (members[1:] != members[:-1])]
+    return list(zip(flat[unique].tolist(), members[unique].tolist()))
 
 
 def _indexed(session: Session, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -83,88 +104,103 @@ def _indexed(session: Session, urls: Sequence[str]) -> dict[str, tuple[int, str]
     return {url: (member_id, body_hash) for url, member_id, body_hash in rows}
 
 
-def _lock(session: Session) -> None:
-    """Serialise the index step of concurrent batches (SQLite's write lock does this by itself)."""
+def _begin_index_step(session: Session) -> None:
+    """Serialise the index step of concurrent batches (SQLite's write lock does this by itself).
+
+    The step only looks rows up by key: index plans are pinned, so they do not depend on table
+    statistics (autovacuum may lag behind a bulk load, or be off), and JIT compilation, which
+    costs more than these short queries, is skipped.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK})
+        for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin", "jit"):
+            session.execute(text(f"SET LOCAL {setting} = off"))
 
 
-def _save_members(session: Session, run_id: str, todo: Sequence[Staged], rows: np.ndarray,
-                  known: dict[str, int]) -> list[int]:
-    """Insert new members (each founding its own cluster) and re-fingerprint changed ones."""
-    values = [{"canonical_url": s.canonical_url, "site": s.site, "script": s.script,
-               "published_at": s.published_at, "body_chars": s.body_chars, "body_hash": s.body_hash,
-               "signature": row.astype("<u4").tobytes(), "run_id": run_id} for s, row in zip(todo, rows)]
-    changed = [dict(v, id=known[v["canonical_url"]]) for v in values if v["canonical_url"] in known]
-    fresh = [v for v in values if v["canonical_url"] not in known]
+def _forget_bands(session: Session, member_ids: Sequence[int], config: NearConfig) -> None:
+    """Remove the band rows of members about to be re-indexed (found by their stored signature)."""
+    if not member_ids:
+        return
+    stored = session.execute(select(StoryMember.id, StoryMember.signature).where(StoryMember.id.in_(member_ids))).all()
+    old = band_rows([i for i, _ in stored], band_keys(signature_matrix([s for _, s in stored]), config))
+    session.execute(delete(StoryBand).where(tuple_(StoryBand.band_key, StoryBand.member_id).in_(old)))
+
+
+def _member_ids(session: Session, todo: Sequence[Staged], known: dict[str, tuple[int, str]]) -> list[int]:
+    """Each body's member id: its own for a re-indexed one, a new one otherwise."""
+    new_ids = iter(_new_ids(session, sum(s.canonical_url not in known for s in todo)))
+    return [known[s.canonical_url][0] if s.canonical_url in known else next(new_ids) for s in todo]
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(session.scalars(text("SELECT nextval(pg_get_serial_sequence('story_members', 'id'))"
+                                           " FROM generate_series(1, :count)"), {"count": count}))
+    # SQLite has no sequences; it admits one writer at a time, so the next ids are free.
+    last = session.scalar(select(func.coalesce(func.max(StoryMember.id), 0)))
+    return list(range(last + 1, last + 1 + count))
+
+
+def _similar_pairs(session: Session, ids: Sequence[int], signature_rows: np.ndarray, keys: np.ndarray,
+                   threshold: float) -> list[tuple[int, int, float]]:
+    """(batch member, other member, similarity) for the members sharing a band key with a batch
+    member whose signatures agree on at least ``threshold``: stored ones found by one probe of the
+    index (before the batch's own keys are in it), the batch's own pairs in memory."""
+    flat = keys.reshape(-1)
+    order = np.argsort(flat)
+    ordered, owners = flat[order], order // keys.shape[1]
+    hits = np.array(_stored_hits(session, np.unique(ordered).tolist()), dtype=np.int64).reshape(-1, 2)
+    first, last = np.searchsorted(ordered, hits[:, 0], "left"), np.searchsorted(ordered, hits[:, 0], "right")
+    candidates = sorted({(int(owners[i]), member) for start, end, member in zip(first, last, hits[:, 1].tolist())
+                         for i in range(start, end)})
+    stored = dict(session.execute(select(StoryMember.id, StoryMember.signature)
+                                  .where(StoryMember.id.in_({m for _, m in candidates}))).all())
+    scores = similarities(signature_rows[[r for r, _ in candidates]],
+                          signature_matrix([stored[m] for _, m in candidates]))
+    pairs = [(ids[r], m, float(s)) for (r, m), s in zip(candidates, scores) if s >= threshold]
+    inside = sorted(shared_keys(keys))
+    scores = similarities(signature_rows[[a for a, _ in inside]], signature_rows[[b for _, b in inside]])
+    for (a, b), s in zip(inside, scores):
+        if s >= threshold:
+            pairs += [(ids[a], ids[b], float(s)), (ids[b], ids[a], float(s))]
+    return pairs
+
+
+def _stored_hits(session: Session, keys: Sequence[int]) -> list[tuple[int, int]]:
+    """(band key, member) of the stored members having any of ``keys`` (sorted: the probes then
+    walk the index in order)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter (its text form binds fastest) probed key by key in the primary key.
+        return [tuple(r) for r in session.execute(text(
+            "SELECT other.band_key, other.member_id FROM unnest(CAST(:keys AS bigint[])) AS mine(band_key)"
+            " JOIN story_bands other ON other.band_key = mine.band_key"),
+            {"keys": "{" + ",".join(map(str, keys)) + "}"})]
+    hits = []
+    for start in range(0, len(keys), 10_000):  # below SQLite's limit of bound parameters
+        hits += [tuple(r) for r in session.execute(select(StoryBand.band_key, StoryBand.member_id)
+                                                   .where(StoryBand.band_key.in_(keys[start:start + 10_000])))]
+    return hits
+
+
+def _clusters_of(session: Session, member_ids: Iterable[int]) -> dict[int, int]:
+    return dict(session.execute(select(StoryMember.id, StoryMember.cluster_id)
+                                .where(StoryMember.id.in_(list(member_ids)))).all())
+
+
+def _save_members(session: Session, run_id: str, todo: Sequence[Staged], ids: Sequence[int],
+                  signature_rows: np.ndarray, fresh: set[int], clusters: dict[int, int],
+                  matches: dict[int, tuple[int, float]]) -> None:
+    """Insert the new members, in their clusters, and re-fingerprint the changed ones."""
+    rows = sorted((i, s.canonical_url, s.site, s.script, s.published_at, s.body_chars, s.body_hash,
+                   row.astype("<u4").tobytes(), clusters[i], *matches.get(i, (None, None)), run_id)
+                  for i, s, row in zip(ids, todo, signature_rows))
+    insert_rows(session.connection(), StoryMember.__table__, MEMBER_COLUMNS, [r for r in rows if r[0] in fresh])
+    changed = [dict(zip(MEMBER_COLUMNS, r)) for r in rows if r[0] not in fresh]
+    for values in changed:  # a re-indexed body keeps the match that brought it in unless it has a new one
+        if values["matched_id"] is None:
+            del values["matched_id"], values["similarity"]
     if changed:
         session.execute(update(StoryMember), changed)
-        session.execute(delete(StoryBand).where(StoryBand.member_id.in_([c["id"] for c in changed])))
-    new_ids = []
-    if fresh:
-        new_ids = list(session.scalars(insert(StoryMember).returning(StoryMember.id, sort_by_parameter_order=True),
-                                       fresh))
-        session.execute(update(StoryMember).where(StoryMember.id.in_(new_ids))
-                        .values(cluster_id=StoryMember.id))
-        session.execute(insert(StoryCluster), [{"id": i, "canonical_id": i, "size": 1} for i in new_ids])
-    by_url = {v["canonical_url"]: i for v, i in zip(fresh, new_ids)} | {c["canonical_url"]: c["id"] for c in changed}
-    return [by_url[s.canonical_url] for s in todo]
-
-
-def _save_bands(session: Session, ids: Sequence[int], bands: np.ndarray) -> None:
-    band_no = np.tile(np.arange(bands.shape[1]), len(ids)).tolist()  # Python ints format fast
-    members = np.repeat(np.asarray(ids, dtype=np.int64), bands.shape[1]).tolist()
-    hashes = bands.reshape(-1).tolist()
-    if session.get_bind().dialect.name == "postgresql":  # COPY: ~30 rows per body, 30x fewer round trips
-        buffer = io.StringIO("".join(f"{b}\t{h}\t{m}\n" for b, h, m in zip(band_no, hashes, members)))
-        cursor = session.connection().connection.cursor()
-        cursor.copy_expert("COPY story_bands (band, hash, member_id) FROM STDIN", buffer)
-        return
-    session.execute(insert(StoryBand), [{"band": b, "hash": h, "member_id": m}
-                                        for b, h, m in zip(band_no, hashes, members)])
-
-
-def _similar_pairs(session: Session, ids: Sequence[int], bands: np.ndarray,
-                   threshold: float) -> list[tuple[int, int, float]]:
-    """Members of the batch and the stored members sharing a band with them (one join), kept when
-    their signatures agree on at least ``threshold``: (batch member, other member, similarity)."""
-    candidates = _candidates(session, ids, bands)
-    wanted = {m for pair in candidates for m in pair}
-    signature = dict(session.execute(select(StoryMember.id, StoryMember.signature)
-                                     .where(StoryMember.id.in_(list(wanted)))).all())
-    pairs = ((a, b, similarity(signature[a], signature[b])) for a, b in candidates)
-    return [(a, b, s) for a, b, s in pairs if s >= threshold]
-
-
-def _candidates(session: Session, ids: Sequence[int], bands: np.ndarray) -> list[tuple[int, int]]:
-    if session.get_bind().dialect.name == "postgresql":
-        # The batch's bands as arrays, probed one by one in the (band, hash) index: the planner
-        # would otherwise merge-join the whole index, a cost that grows with everything stored.
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
-        session.execute(text("SET LOCAL enable_hashjoin = off"))
-        return [tuple(r) for r in session.execute(text(
-            "SELECT DISTINCT mine.member_id, other.member_id FROM unnest(:bands, :hashes, :members)"
-            " AS mine(band, hash, member_id) JOIN story_bands other ON other.band = mine.band"
-            " AND other.hash = mine.hash AND other.member_id <> mine.member_id"),
-            {"bands": np.tile(np.arange(bands.shape[1]), len(ids)).tolist(), "hashes": bands.reshape(-1).tolist(),
-             "members": np.repeat(np.asarray(ids), bands.shape[1]).tolist()})]
-    mine, other = aliased(StoryBand), aliased(StoryBand)
-    return [tuple(r) for r in session.execute(
-        select(mine.member_id, other.member_id).distinct()
-        .join(other, (other.band == mine.band) & (other.hash == mine.hash) & (other.member_id != mine.member_id))
-        .where(mine.member_id.in_(list(ids)))
-    )]
-
-
-def _record_matches(session: Session, pairs: Iterable[tuple[int, int, float]]) -> None:
-    """Each newly indexed member links to its most similar earlier member, with the similarity."""
-    best: dict[int, tuple[float, int]] = {}
-    for a, b, score in sorted(pairs, key=lambda p: (p[0], -p[2], p[1])):
-        if b < a:
-            best.setdefault(a, (score, b))
-    if best:
-        session.execute(update(StoryMember), [{"id": a, "matched_id": b, "similarity": s}
-                                              for a, (s, b) in best.items()])
 
 
 def refresh_canonical(session: Session, cluster_ids: Iterable[int]) -> None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from pipeline import store
+from benchmarks.common import SERVER, throwaway_database
 from pipeline.models import Base
 from pipeline.settings import Settings
 
@@ -29,29 +27,23 @@ os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="govnews-airflow-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 
-# The server to test against; its maintenance database is used to create a throw-away database.
-POSTGRES_URL = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+# The server to test against (GOVNEWS_TEST_POSTGRES): its maintenance database creates throw-away ones.
+POSTGRES_URL = SERVER
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh database on the real PostgreSQL server, migrated, dropped at the end."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"govnews_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.connect().close()
     except OperationalError as error:
         pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} ({error.orig}); start it "
                     "(see .ci/run) or point GOVNEWS_TEST_POSTGRES at a server.")
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = store.make_engine(url)
-    store.migrate(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    finally:
+        admin.dispose()
+    with throwaway_database("govnews_test") as url:
+        yield url
 
 
 def benchmark_gold() -> list[object]:

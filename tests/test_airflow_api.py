@@ -19,7 +19,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.common import throwaway_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-POSTGRES_URL = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 DAG_ID = "govnews_replay"
 CONF = {"sites": ["fixture-songjiang"]}
 START_TIMEOUT = 300  # seconds; four Airflow processes importing at once on two busy cores
@@ -73,19 +73,10 @@ def _log_tail(log: Path, lines: int = 60) -> str:
 @pytest.fixture(scope="module")
 def articles_url() -> Iterator[str]:
     """A throw-away articles database, its schema made by `govnews db upgrade` as airflow-init does."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"govnews_api_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database("govnews_api", migrated=False) as url:
         subprocess.run([str(Path(sys.executable).with_name("govnews")), "db", "upgrade"], check=True, cwd=ROOT,
                        env={**os.environ, "GOVNEWS_DATABASE_URL": url}, capture_output=True, timeout=120)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import stages, store
@@ -132,6 +134,40 @@ def test_dedupe_in_url_slices_finds_the_same_stories(sessions, seeded) -> None:
             stages.dedupe(session, "reprints-1", urls)
     with sessions() as session:
         assert story_of(session, REPRINT.format("edited-001")) == story_of(session, seed_article("001").url)
+
+
+def test_two_workers_dedupe_at_once_and_the_second_finds_the_first_ones_story(sessions) -> None:
+    """Two dedupe tasks of one run at the same time, each with a copy of a story nobody has stored:
+    the second waits only for the first's index step, then joins the story the first just stored."""
+    story = make_article(REPRINT.format("unrelated"), REPRINTS, "秋季農作物病蟲害防治現場會召開", UNRELATED, NOW)
+    with sessions.begin() as session:
+        stage(session, "reprints-1", [story, cross_script(story, REPRINT.format("simplified"))])
+    with sessions() as session:
+        first, second = stages.dedupe_slices(session, "reprints-1", size=1)
+    with sessions() as worker, ThreadPoolExecutor(1) as pool:
+        stages.dedupe(worker, "reprints-1", first)  # index step done, its lock held until commit
+        other = pool.submit(_dedupe_slice, sessions, "reprints-1", second)
+        _wait_for_advisory_lock_waiter(sessions)
+        worker.commit()
+        assert other.result(timeout=60) == 1, "the second worker did not join the first one's story"
+    with sessions() as session:
+        assert story_of(session, REPRINT.format("unrelated")) == story_of(session, REPRINT.format("simplified"))
+
+
+def _dedupe_slice(sessions: sessionmaker[Session], run_id: str, urls: tuple[str, str]) -> int:
+    with sessions.begin() as session:
+        return stages.dedupe(session, run_id, urls)
+
+
+def _wait_for_advisory_lock_waiter(sessions: sessionmaker[Session]) -> None:
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                   " AND wait_event_type = 'Lock' AND wait_event = 'advisory'")
+    deadline = time.monotonic() + 30
+    with sessions() as session:
+        while not session.scalar(waiting):
+            assert time.monotonic() < deadline, "the second worker never waited for the index lock"
+            time.sleep(0.05)
+            session.rollback()  # a fresh snapshot of pg_stat_activity
 
 
 def test_dupes_explains_the_story(sessions, seeded) -> None:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tomllib
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,12 @@ import yaml
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.common import SERVER as POSTGRES_URL
+from benchmarks.common import throwaway_database
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VENV_BIN = Path(sys.executable).parent  # the environment running the tests
-POSTGRES_URL = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)  # resolves the x-airflow-common anchors and << merges
@@ -266,15 +269,9 @@ def _airflow_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def articles_database() -> str:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"govnews_init_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def articles_database() -> Iterator[str]:
+    with throwaway_database("govnews_init", migrated=False) as url:
+        yield url
 
 
 def test_airflow_init_migrates_writes_the_login_and_the_articles_schema(tmp_path: Path,
