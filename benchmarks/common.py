@@ -23,16 +23,18 @@ SERVER = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres
 
 
 @contextmanager
-def throwaway_database(prefix: str, migrated: bool = True) -> Iterator[str]:
-    """A new database on the local server (migrated unless asked not to), dropped afterwards
-    whatever happens. The tests use it too."""
+def throwaway_database(prefix: str, migrated: bool = True, copy_of: str | None = None) -> Iterator[str]:
+    """A new database on the local server (migrated unless asked not to, or a copy of the database
+    at the URL ``copy_of``, which nobody may be connected to), dropped afterwards whatever happens.
+    The tests use it too."""
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    template = f' TEMPLATE "{make_url(copy_of).database}"' if copy_of else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     try:
-        if migrated:
+        if migrated and not copy_of:
             engine = store.make_engine(url)
             store.migrate(engine)
             engine.dispose()

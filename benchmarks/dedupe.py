@@ -1,13 +1,14 @@
 """Dedupe benchmark: near-duplicate and cross-script clustering through the real dedupe stage.
 
-    python -m benchmarks.dedupe --n 100000 [--batch 1000] [--json PATH]
+    python -m benchmarks.dedupe --n 100000 [--batch 1000] [--workers 2] [--json PATH]
 
 Generates N articles (benchmarks/corpus.py: 800-3,000 characters, ~4 % planted near copies, ~3 %
 Traditional-script copies, template families of hard negatives), stages them as extractions in a
 throw-away PostgreSQL database, then measures in the same run:
 - exact: the exact-hash baseline (same normalized body hash = same story);
 - lsh: the project's dedupe stage over the whole corpus, one transaction per slice of --batch URLs
-  (band keys in ``story_bands``, candidates by a join, clusters in ``story_clusters``);
+  (band keys in ``story_bands``, candidates by a join, clusters in ``story_clusters``); with
+  --workers W, also the same slices by W processes at once, on a copy of the staged corpus;
 - incremental: a new run of --batch articles (half copies of stored ones) against all N stored;
 - minhash rensa / datasketch: signature throughput alone, on the same sample of bodies (rensa in
   slices of --batch, as the stage signs them);
@@ -21,10 +22,14 @@ import argparse
 import itertools
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from functools import cache
+from multiprocessing import get_context
 
 import numpy as np
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.common import Timer, report, throwaway_database
 from benchmarks.corpus import Corpus, Doc
@@ -95,6 +100,27 @@ def run_lsh(sessions, run_id: str, batch: int) -> Timer:
     return timer
 
 
+def run_lsh_in_workers(url: str, run_id: str, batch: int, workers: int) -> Timer:
+    """The same slices deduped by ``workers`` processes at once, as mapped Airflow tasks are (the
+    time includes starting the processes)."""
+    with store.session_factory(url)() as session:
+        slices = stages.dedupe_slices(session, run_id, batch)
+    timer = Timer()
+    with timer.measure(), ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(_dedupe_slice, itertools.repeat(url), itertools.repeat(run_id), slices))
+    return timer
+
+
+@cache
+def _sessions(url: str) -> sessionmaker[Session]:
+    return store.session_factory(url)
+
+
+def _dedupe_slice(url: str, run_id: str, urls: tuple[str, str]) -> None:
+    with _sessions(url).begin() as session:
+        stages.dedupe(session, run_id, urls)
+
+
 def throughput(bodies: list[str], batch: int) -> list[dict]:
     from datasketch import MinHash
 
@@ -135,6 +161,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="also dedupe the whole corpus with this many "
+                        "processes at once (on a copy of the staged corpus)")
     parser.add_argument("--json")
     args = parser.parse_args()
     with throwaway_database("govnews_bench_dedupe") as url:
@@ -147,6 +175,14 @@ def main() -> None:
             by_hash = clusters_by(sessions, Extraction.body_hash)
         rows.append({"method": "exact body hash", "docs": args.n, "wall_s": exact.wall, "cpu_s": exact.cpu,
                      **pair_scores(truth, by_hash)})
+        if args.workers > 1:  # first, on a copy of the staged corpus: the same work, shared out
+            sessions.kw["bind"].dispose()
+            with throwaway_database("govnews_bench_dedupe_copy", copy_of=url) as copy:
+                shared = run_lsh_in_workers(copy, "bench-1", args.batch, args.workers)
+                rows.append({"method": f"lsh {NEAR.bands}x{NEAR.rows} (whole corpus, {args.workers} workers)",
+                             "docs": args.n, "wall_s": shared.wall, "docs_per_s": args.n / shared.wall,
+                             **pair_scores(truth, clusters_by(_sessions(copy), StoryMember.cluster_id))})
+                _sessions(copy).kw["bind"].dispose()
         lsh = run_lsh(sessions, "bench-1", args.batch)
         rows.append({"method": f"lsh {NEAR.bands}x{NEAR.rows} (whole corpus)", "docs": args.n, "wall_s": lsh.wall,
                      "cpu_s": lsh.cpu, "peak_mb": lsh.peak_mb, "docs_per_s": args.n / lsh.wall,
