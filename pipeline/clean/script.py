@@ -24,6 +24,11 @@ def to_simplified(text: str) -> str:
     return _converter("t2s").convert(text)
 
 
+def to_traditional(text: str) -> str:
+    """Convert to Traditional Chinese (search looks for both forms in titles kept as published)."""
+    return _converter("s2t").convert(text)
+
+
 def _specific(chars: str, config: str) -> int:
     """How many of ``chars`` (each distinct) the converter changes, one by one."""
     converted = _converter(config).convert("\n".join(chars)).split("\n")

@@ -63,6 +63,16 @@ class Timestamp(TypeDecorator[datetime]):
         return value
 
 
+# Made by migrations and not described here: an index over an expression, which autogenerate cannot
+# compare (ix_articles_search, PostgreSQL's full-text search index: store/search.py).
+EXPRESSION_INDEXES = frozenset({"ix_articles_search"})
+
+
+def described(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's ``include_object``: what the models describe (all but ``EXPRESSION_INDEXES``)."""
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -153,7 +163,9 @@ class Extraction(ArticleColumns, Base):
 
 class Article(ArticleColumns, Base):
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("canonical_url"), Index("ix_articles_body_hash", "body_hash"))
+    __table_args__ = (UniqueConstraint("canonical_url"), Index("ix_articles_body_hash", "body_hash"),
+                      Index("ix_articles_site_published_at", "site", "published_at"),
+                      Index("ix_articles_published_at", "published_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))

@@ -3,14 +3,15 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from pipeline.store.models import Base
+from pipeline.store.models import Base, described
 
 config = context.config
 connection = config.attributes.get("connection")
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      include_object=described)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,78 @@
+"""Full-text search over articles (PostgreSQL): a GIN index of two-character substrings, exact recheck.
+
+The index is an expression index over ``govnews_bigrams(title || ' ' || body_simplified)`` (migration
+0009), so every write of an article (the load, re-extraction) keeps it current with no code of its
+own. A query finds candidates through the index (all bigrams of a term present), then keeps those
+that contain the term itself, and ranks them: title matches first, then how often the terms occur,
+then the newer article.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pipeline.search import Hit, Query, snippet, tsquery
+
+# Longer bodies are searchable in their first INDEXED_CHARS characters: a tsvector holds at most
+# 1 MB, and each distinct bigram takes up to 10 bytes of it.
+INDEXED_CHARS = 60_000
+DOCUMENT = "title || ' ' || body_simplified"
+INDEX_EXPRESSION = f"govnews_bigrams({DOCUMENT})"
+CREATE_FUNCTION = rf"""
+CREATE FUNCTION govnews_bigrams(doc text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  -- pairs at even, then at odd offsets: together every two-character substring; a pair that holds a
+  -- space splits in two and matches nothing a term could ask for (terms have no spaces)
+  SELECT array_to_tsvector(array_remove(regexp_split_to_array(
+    regexp_replace(lower(left(doc, {INDEXED_CHARS})), '(..)', '\1 ', 'g') || ' ' ||
+    regexp_replace(lower(substr(doc, 2, {INDEXED_CHARS - 1})), '(..)', '\1 ', 'g'), ' '), ''))
+$$"""
+DROP_FUNCTION = "DROP FUNCTION govnews_bigrams(text)"
+
+
+class SearchUnavailable(RuntimeError):
+    """Search needs PostgreSQL: SQLite has no such index."""
+
+
+def search(session: Session, query: Query, site: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, limit: int = 20, offset: int = 0) -> list[Hit]:
+    """The best ``limit`` articles containing every term of ``query`` (published in [since, until)
+    and of ``site`` when given), with a snippet of each."""
+    dialect = session.get_bind().dialect.name
+    if dialect != "postgresql":
+        raise SearchUnavailable(f"full-text search needs PostgreSQL; this database is {dialect}")
+    params: dict[str, object] = {"q": tsquery(query), "limit": limit, "offset": offset}
+    contains, score = [], []
+    for n, term in enumerate(query.terms):
+        forms = []
+        for m, form in enumerate(term.forms):
+            params[f"t{n}_{m}"] = form
+            forms.append(f"strpos(lower({DOCUMENT}), :t{n}_{m}) > 0")
+            score.append(f"10 * {_hits('lower(title)', f't{n}_{m}')}")
+        contains.append("(" + " OR ".join(forms) + ")")
+        score.append(_hits("lower(body_simplified)", f"t{n}_0"))
+    for name, value, condition in (("site", site, "site = :site"), ("since", since, "published_at >= :since"),
+                                   ("until", until, "published_at < :until")):
+        if value is not None:
+            params[name] = value
+            contains.append(condition)
+    rows = session.execute(text(f"""
+        SELECT id, site, url, title, published_at, body, body_simplified, {" + ".join(score)} AS score
+        FROM articles
+        WHERE {INDEX_EXPRESSION} @@ CAST(:q AS tsquery) AND duplicate_of_id IS NULL AND {" AND ".join(contains)}
+        ORDER BY score DESC, published_at DESC NULLS LAST, id DESC
+        LIMIT :limit OFFSET :offset"""), params)
+    hits = []
+    for row in rows:
+        shown, highlights = snippet(row.body, row.body_simplified, query)
+        hits.append(Hit(row.id, row.site, row.url, row.title, row.published_at, float(row.score), shown,
+                        highlights))
+    return hits
+
+
+def _hits(column: str, param: str) -> str:
+    """How often the term ``:param`` occurs in ``column``, counted in the server."""
+    return f"((length({column}) - length(replace({column}, :{param}, ''))) / length(:{param}))"
