@@ -6,8 +6,8 @@ the project has it. Every Airflow process loads plugins, so this module imports 
 FastAPI application is built only when the api-server asks for ``fastapi_apps``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FastAPI reads the dependency's annotations, which name
+# classes imported inside the function.
 from functools import cached_property
 from typing import Any
 

@@ -4,13 +4,15 @@ reprinted in the other script, a corrected article (two versions), a hostile tit
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks.corpus import Corpus
 from pipeline import store
 from pipeline.records import Attachment, Rejected
-from pipeline.store.models import Article
+from pipeline.store.models import Article, Run
 from tests.stories import NOW, cross_script, make_article, run, seed_article
 
 HOSTILE_TITLE = '<script>alert("title")</script>松江召开防汛工作会议'
@@ -28,7 +30,21 @@ class Archive:
     hostile: int
 
 
+def _earlier_nights(sessions: sessionmaker[Session], nights: int = 6) -> None:
+    """A week of Songjiang's news before the runs below, a few articles a night, for the charts."""
+    corpus = Corpus(seed=5)  # unrelated bodies of 800-3,000 characters: each its own story
+    for night in range(nights):
+        run_id = f"night-{night}"
+        run(sessions, run_id, [
+            make_article(f"http://www.songjiang.gov.cn/a/{night}-{i}.html", "fixture-songjiang",
+                         f"松江区第{night}夜第{i}条新闻", corpus.base(night * 10 + i).body, NOW - timedelta(days=9 - night))
+            for i in range(1 + night % 4)])
+        with sessions.begin() as session:
+            session.execute(update(Run).where(Run.run_id == run_id).values(started_at=NOW - timedelta(days=9 - night)))
+
+
 def fill(sessions: sessionmaker[Session]) -> Archive:
+    _earlier_nights(sessions)
     seed, corrected = seed_article("000"), seed_article("001")
     hostile = replace(make_article(HOSTILE_URL, "fixture-songjiang", HOSTILE_TITLE, HOSTILE_BODY, NOW),
                       attachments=(Attachment("防汛预案.pdf", "javascript:alert('attachment')"),
@@ -40,6 +56,8 @@ def fill(sessions: sessionmaker[Session]) -> Archive:
                                                             '<b>412</b> $_ts challenge')])
     run(sessions, "crawl-2", [make_article(corrected.url, corrected.site, corrected.title,
                                            corrected.body + CORRECTION, corrected.published_at)])
+    with sessions.begin() as session:
+        session.execute(update(Run).where(Run.run_id == "crawl-1").values(started_at=NOW - timedelta(days=1)))
     with sessions() as session:
         ids = dict(session.execute(select(Article.url, Article.id)).all())
     return Archive(ids[seed.url], ids[REPRINT_URL], ids[corrected.url], ids[HOSTILE_URL])

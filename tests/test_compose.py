@@ -410,7 +410,7 @@ def test_dockerfile_installs_files_that_exist_and_enter_the_build_context() -> N
     constraints = words[words.index("-c") + 1]
     project = next(word for word in words if word.startswith(".") or word.startswith("-e ."))
     readme = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("readme")
-    needed = [constraints, "pyproject.toml", *([readme] if readme else []), "pipeline", "spiders", "dags",
+    needed = [constraints, "pyproject.toml", *([readme] if readme else []), "pipeline", "spiders", "govnews_airflow", "dags",
               "seeds", "deploy/airflow-init.sh", "deploy/airflow_init.py"]
     assert project.split("[")[0] == ".", "pip installs the project from the build context"
     for path in needed:

@@ -74,8 +74,9 @@ def create_app(sessions: Callable[[], sessionmaker[Session]], site_names: Callab
     def sites_page(request: Request) -> HTMLResponse:
         with reading() as session:
             summaries = archive.site_summaries(session, site_names())
+        summaries.sort(key=lambda s: (not s.nights, s.site))  # sites that ran first
         rows = [(s, status(s), night_chart(s.nights)) for s in summaries]
-        return page(request, "sites.html", rows=rows, title="Sites")
+        return page(request, "sites.html", rows=rows, nights=archive.NIGHTS, title="Sites")
 
     @app.get("/sites/{site}", response_class=HTMLResponse, name="site")
     def site_page(request: Request, site: str) -> HTMLResponse:

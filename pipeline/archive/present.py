@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.store.archive import Night, SiteSummary
+from pipeline.store.archive import NIGHTS, Night, SiteSummary
 
 CHART_WIDTH, CHART_HEIGHT = 240, 48
 
@@ -46,12 +46,14 @@ def status(summary: SiteSummary) -> tuple[str, str]:
     return "ok", "ok"
 
 
-def night_chart(nights: Sequence[Night]) -> Chart:
+def night_chart(nights: Sequence[Night], slots: int = NIGHTS) -> Chart:
+    """The last ``slots`` nights, the latest at the right edge, so every site's chart has one scale of time."""
+    nights = nights[-slots:]
     most = max((n.counts.get("articles", 0) for n in nights), default=0)
     longest = max((n.median_body_chars or 0 for n in nights), default=0)
-    step = CHART_WIDTH / max(len(nights), 1)
+    step = CHART_WIDTH / slots
     bars, points = [], []
-    for i, night in enumerate(nights):
+    for i, night in enumerate(nights, start=slots - len(nights)):
         articles = night.counts.get("articles", 0)
         height = CHART_HEIGHT * articles / most if most else 0
         label = (f"{night.started_at:%Y-%m-%d}: {articles} new articles, median body "
