@@ -9,7 +9,7 @@ FastAPI application is built only when the api-server asks for ``fastapi_apps``.
 # No ``from __future__ import annotations``: FastAPI reads the dependency's annotations, which name
 # classes imported inside the function.
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any
 
 from airflow.plugins_manager import AirflowPlugin
 
@@ -76,7 +76,7 @@ def require_reader() -> Any:
     from airflow.api_fastapi.core_api.security import get_user
     from fastapi import Depends, HTTPException, Request
 
-    async def reader(request: Request, user: Any = Depends(get_user)) -> Any:
+    async def reader(request: Request, user: Annotated[Any, Depends(get_user)]) -> Any:
         if not get_auth_manager().is_authorized_custom_view(method="GET", resource_name=RESOURCE, user=user):
             raise HTTPException(403, "this Airflow user may not read the govnews archive")
         return user

@@ -128,6 +128,8 @@ def test_the_archive_needs_an_airflow_login(server: Server) -> None:
 def test_a_person_reads_and_searches_the_archive_in_the_airflow_ui(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does)")
     shots = Path(os.environ.get("GOVNEWS_SCREENSHOTS") or tmp_path)
     dialogs: list[str] = []
     with sync_playwright() as playwright:

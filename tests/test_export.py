@@ -108,7 +108,7 @@ def test_warc_of_the_raw_responses_reads_back_with_warcio(database_url: str, tmp
 def test_binary_formats_are_not_written_to_a_terminal(database_url: str) -> None:
     import pty
 
-    main, secondary = pty.openpty()
+    _, secondary = pty.openpty()
     result = subprocess.run([str(BIN / "govnews"), "export", "--format", "parquet"], stdout=secondary,
                             stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "GOVNEWS_DATABASE_URL": database_url})
     assert result.returncode == 2 and b"give --output PATH" in result.stderr

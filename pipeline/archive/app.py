@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,7 +103,7 @@ def create_app(sessions: Callable[[], sessionmaker[Session]], site_names: Callab
             except LookupError:
                 cluster = ()
         bodies = [*(v.body for v in detail.versions), detail.article.body]
-        diffs = [version_diff(old, new) for old, new in zip(bodies, bodies[1:])]
+        diffs = [version_diff(old, new) for old, new in pairwise(bodies)]
         return page(request, "article.html", detail=detail, a=detail.article, cluster=cluster, diffs=diffs,
                     title=detail.article.title)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -157,7 +156,5 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
 
 def _field_sources(article: Article) -> dict[str, str]:
     """Where each metadata field was read from, for the columns the schema has (``title_source``, ...)."""
-    sources: dict[str, Any] = {name.removesuffix("_source"): getattr(article, name)
-                               for name in Article.__table__.columns.keys()
-                               if name.endswith("_source") and getattr(article, name)}
-    return {name: str(value) for name, value in sources.items()}
+    names = [c.name for c in Article.__table__.columns if c.name.endswith("_source")]
+    return {name.removesuffix("_source"): str(getattr(article, name)) for name in names if getattr(article, name)}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.store.models import Article, ArticleVersion, Page, StoryMember
@@ -32,9 +32,12 @@ def _filtered(statement: Select[Any], site: str | None, since: datetime | None) 
 def article_rows(session: Session, site: str | None = None, since: datetime | None = None
                  ) -> Iterator[tuple[Any, ...]]:
     """Articles by id as tuples in the order of ``EXPORTED_FIELDS``: the story cluster id (None while
-    not deduped) and the list of earlier versions (dicts of ``VERSION_FIELDS``, oldest first)."""
+    not deduped) and the list of earlier versions (dicts of ``VERSION_FIELDS``, oldest first).
+    ``body_simplified`` is None where it is the body itself (a Simplified article): half the bytes."""
+    columns = [c if c.name != "body_simplified" else func.nullif(c, Article.body).label(c.name)
+               for c in Article.__table__.columns]
     articles = _filtered(
-        select(*Article.__table__.columns, StoryMember.cluster_id)
+        select(*columns, StoryMember.cluster_id)
         .outerjoin(StoryMember, StoryMember.canonical_url == Article.canonical_url), site, since,
     ).order_by(Article.id)
     versions = _filtered(

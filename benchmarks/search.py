@@ -1,0 +1,261 @@
+"""Search, export and archive-page benchmark over a large archive, all in one throw-away database.
+
+    python -m benchmarks.search --n 100000 [--json PATH]
+
+N articles (benchmarks/corpus.py, ~3 % Traditional-script copies, ~4 % near copies) on seven sites,
+with planted words (two- and four-character words of rare characters, each put into 20 articles) are
+staged and deduped by the real stages, then measured in the same run:
+- load: ``stages.load`` of the N staged articles without the search index (the baseline: the load as
+  it was), then the same load again into an emptied ``articles`` with the index (the cost it adds);
+- search: ``store.search.search`` for every planted word, in Simplified and in Traditional script,
+  with a site filter (the target) and without; recall and precision against every article that
+  contains the word (found by scanning all bodies); and common words, whose hits are many;
+- export: Parquet (and JSON lines) of the first 10 % and of all N articles: rows/s and peak memory;
+- pages: the archive's sites, site, article and search pages (FastAPI, in-process) over the N
+  articles and 30 nights of run reports: server time per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import random
+import statistics
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from benchmarks.common import Timer, report, throwaway_database
+from benchmarks.corpus import Corpus, Doc
+from benchmarks.dedupe import stage
+from pipeline import export, stages, store
+from pipeline.clean.script import to_simplified, to_traditional
+from pipeline.search import parse_query
+from pipeline.store.export import article_rows
+from pipeline.store.search import INDEX_EXPRESSION, search
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+RUN = "bench-1"
+SITES = [f"site{i}" for i in range(7)]  # benchmarks.dedupe.stage: site = id % 7
+PLANTED_EACH = 20
+NIGHTS = 30
+COMMON = ("发展", "疫情防控", "经济社会")
+
+
+def planted_words(corpus: Corpus, count: int, rng: random.Random) -> list[str]:
+    """Words of rare characters (uniform over the distinct ones, not by frequency), half of two
+    characters and half of four, that survive a Simplified -> Traditional -> Simplified round trip."""
+    distinct = sorted(set(corpus.chars))
+    words: list[str] = []
+    while len(words) < count:
+        word = "".join(rng.choices(distinct, k=2 if len(words) % 2 == 0 else 4))
+        if to_simplified(to_traditional(word)) == word and to_traditional(word) != word and word not in words:
+            words.append(word)
+    return words
+
+
+def plant(doc: Doc, word: str, rng: random.Random) -> Doc:
+    at = rng.randrange(len(doc.body_simplified))
+    body = doc.body_simplified[:at] + word + doc.body_simplified[at:]
+    return replace(doc, body=to_traditional(body) if doc.kind == "traditional" else body, body_simplified=body)
+
+
+def build(sessions, n: int, words: list[str], rng: random.Random) -> None:
+    """Stage n documents with the words planted, then dedupe them (the stages before the load)."""
+    targets: dict[int, list[str]] = {}
+    for word in words:
+        for i in rng.sample(range(n), PLANTED_EACH):
+            targets.setdefault(i, []).append(word)
+    docs = Corpus(seed=3).docs(n)
+    first = 1
+    while chunk := list(itertools.islice(docs, 2000)):
+        for offset, doc in enumerate(chunk):
+            for word in targets.get(first - 1 + offset, []):
+                doc = plant(doc, word, rng)
+            chunk[offset] = doc
+        stage(sessions, RUN, chunk, first)
+        first += len(chunk)
+    with sessions.begin() as session:
+        slices = stages.dedupe_slices(session, RUN)
+    for urls in slices:
+        with sessions.begin() as session:
+            stages.dedupe(session, RUN, urls)
+
+
+def load(sessions) -> float:
+    timer = Timer()
+    with timer.measure(), sessions.begin() as session:
+        stages.load(session, RUN, NOW)
+    return timer.wall
+
+
+def measure_load(sessions) -> list[dict]:
+    """The load without the index, then again into an emptied table with it."""
+    with sessions.begin() as session:
+        session.execute(text("DROP INDEX ix_articles_search"))
+        session.execute(text("ANALYZE"))
+    plain = load(sessions)
+    with sessions.begin() as session:
+        session.execute(text("TRUNCATE articles, article_versions RESTART IDENTITY CASCADE"))
+        session.execute(text(f"CREATE INDEX ix_articles_search ON articles USING gin (({INDEX_EXPRESSION}))"))
+    indexed = load(sessions)
+    with sessions.begin() as session:
+        session.execute(text("ANALYZE articles"))
+        size = session.scalar(text("SELECT pg_relation_size('ix_articles_search')"))
+        n = session.scalar(text("SELECT count(*) FROM articles"))
+    return [{"measure": "load, no search index", "n": n, "wall_s": plain, "rows_per_s": n / plain},
+            {"measure": "load, with search index", "n": n, "wall_s": indexed, "rows_per_s": n / indexed,
+             "added": indexed / plain - 1, "ms_per_article": (indexed - plain) / n * 1000,
+             "index_mb": size / 2**20}]
+
+
+def truth(sessions, words: list[str]) -> dict[str, dict[int, str]]:
+    """Every article containing each word (title or Simplified body), with its site: a full scan."""
+    found: dict[str, dict[int, str]] = {w: {} for w in words}
+    with sessions() as session:
+        rows = session.execute(text("SELECT id, site, lower(title || ' ' || body_simplified) FROM articles"),
+                               execution_options={"yield_per": 2000, "stream_results": True})
+        for article_id, site, document in rows:
+            for word in words:
+                if word in document:
+                    found[word][article_id] = site
+    return found
+
+
+def measure_search(sessions, words: list[str], expected: dict[str, dict[int, str]]) -> list[dict]:
+    times: dict[str, list[float]] = {}
+    missed = extra = wanted = 0
+    with sessions() as session:
+        for word in words:
+            site = next(iter(expected[word].values()))
+            for script, query in (("simplified", word), ("traditional", to_traditional(word))):
+                for filtered in (True, False):
+                    start = time.perf_counter()
+                    hits = search(session, parse_query(query), site=site if filtered else None, limit=20)
+                    elapsed = time.perf_counter() - start
+                    key = f"{len(word)} characters, {'site filter' if filtered else 'all sites'}"
+                    times.setdefault(key, []).append(elapsed)
+                    times.setdefault(f"{script} queries", []).append(elapsed)
+                    every = search(session, parse_query(query), site=site if filtered else None, limit=10_000)
+                    want = {i for i, s in expected[word].items() if not filtered or s == site}
+                    got = {h.article_id for h in every}
+                    wanted += len(want)
+                    missed += len(want - got)
+                    extra += len(got - want)
+                    assert {h.article_id for h in hits} <= got
+        for word in COMMON:
+            for site in SITES[:3]:
+                start = time.perf_counter()
+                search(session, parse_query(word), site=site, limit=20)
+                times.setdefault(f"common words ({', '.join(COMMON)}), site filter", []).append(
+                    time.perf_counter() - start)
+        counts = {w: session.scalar(text(f"SELECT count(*) FROM articles WHERE {INDEX_EXPRESSION} @@ "
+                                         "CAST(:q AS tsquery) AND strpos(body_simplified, :w) > 0"),
+                                    {"q": " & ".join(f"'{w[i:i + 2]}'" for i in range(len(w) - 1)), "w": w})
+                  for w in COMMON}
+    rows = [{"measure": f"search: {key}", "n": len(values), "p50_ms": statistics.median(values) * 1000,
+             "p95_ms": _p95(values) * 1000} for key, values in times.items()]
+    rows.append({"measure": "search: recall on planted words", "n": wanted, "recall": 1 - missed / wanted,
+                 "precision": wanted and (wanted - missed) / max(wanted - missed + extra, 1)})
+    rows.append({"measure": "search: articles per common word", "n": sum(counts.values()),
+                 "detail": ", ".join(f"{w} {c}" for w, c in counts.items())})
+    return rows
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(0, round(len(values) * 0.95) - 1)]
+
+
+def measure_export(sessions, n: int) -> list[dict]:
+    rows = []
+    for fmt, writer in (("parquet", export.write_parquet), ("jsonl", export.write_jsonl)):
+        for count in (n // 10, n):
+            timer = Timer()
+            with sessions() as session, timer.measure():
+                written = writer(itertools.islice(article_rows(session), count), _Sink())
+            rows.append({"measure": f"export {fmt}, {count:,} articles", "n": written, "wall_s": timer.wall,
+                         "rows_per_s": written / timer.wall, "peak_mb": timer.peak_mb})
+    return rows
+
+
+class _Sink(io.RawIOBase):
+    """A file that keeps nothing (the export's own memory is what is measured)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        return len(data)
+
+
+def make_nights(sessions) -> None:
+    """Spread the articles over 30 nightly runs with reports, as a month of nightly runs leaves them."""
+    with sessions.begin() as session:
+        for table in ("articles", "story_members"):
+            column = "first_run_id" if table == "articles" else "run_id"
+            session.execute(text(f"UPDATE {table} SET {column} = 'night-' || lpad((id % {NIGHTS})::text, 2, '0')"))
+        counts = session.execute(text("SELECT first_run_id, site, count(*) FROM articles GROUP BY 1, 2")).all()
+        for night in range(NIGHTS):
+            run_id = f"night-{night:02d}"
+            sites = {site: {"pages": c, "articles": c, "failures": 0} for r, site, c in counts if r == run_id}
+            store.start_run(session, run_id, {"sites": SITES}, NOW - timedelta(days=NIGHTS - night))
+            store.finish_run(session, run_id, {"sites": sites, "failures": []}, NOW - timedelta(days=NIGHTS - night))
+        session.execute(text("ANALYZE"))
+
+
+def measure_pages(sessions, word: str) -> list[dict]:
+    from fastapi.testclient import TestClient
+
+    from pipeline.archive.app import create_app
+
+    with sessions() as session:
+        article = session.scalar(text("SELECT min(id) FROM articles WHERE duplicate_of_id IS NOT NULL"))
+    client = TestClient(create_app(lambda: sessions, lambda: SITES))
+    pages = {"sites": "/", "site": "/sites/site3", "article": f"/articles/{article}",
+             "search": f"/search?q={word}&site=site3"}
+    rows = []
+    for name, path in pages.items():
+        times = []
+        for _ in range(6):
+            start = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, (path, response.text[:500])
+        times = times[1:]  # the first request also compiles the templates
+        rows.append({"measure": f"page: {name}", "n": len(times), "p50_ms": statistics.median(times) * 1000,
+                     "max_ms": max(times) * 1000})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--words", type=int, default=40, help="planted words (half 2, half 4 characters)")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    rng = random.Random(11)
+    words = planted_words(Corpus(seed=3), args.words, rng)
+    with throwaway_database("govnews_bench_search") as url:
+        sessions = store.session_factory(url)
+        started = time.perf_counter()
+        build(sessions, args.n, words, rng)
+        print(f"staged and deduped {args.n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
+        rows = measure_load(sessions)
+        print(f"loaded ({rows[-1]['wall_s']:.0f} s with the index)", flush=True)
+        rows += measure_search(sessions, words, truth(sessions, words))
+        rows += measure_export(sessions, args.n)
+        make_nights(sessions)
+        rows += measure_pages(sessions, words[1])
+        sessions.kw["bind"].dispose()
+    report(f"search, export and pages, N = {args.n:,}",
+           ["measure", "n", "wall_s", "rows_per_s", "added", "ms_per_article", "index_mb", "p50_ms", "p95_ms",
+            "max_ms", "recall", "precision", "peak_mb", "detail"], rows,
+           {"server": "local PostgreSQL, defaults", "planted": f"{args.words} words x {PLANTED_EACH} articles"},
+           args.json)
+
+
+if __name__ == "__main__":
+    main()
