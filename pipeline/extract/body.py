@@ -1,0 +1,52 @@
+"""The article text: trafilatura on the CMS body container or the page, then the line rules.
+
+Inside a CMS body container everything is article, so trafilatura runs in recall mode there. On a
+whole page, where the gov-specific knowledge does not apply, it runs in ``favor_precision`` mode
+(on general news pages the best of its modes), then with its defaults and then in recall mode if
+the result is a stub.
+"""
+
+from __future__ import annotations
+
+import trafilatura
+from lxml.etree import _Element
+
+from pipeline.clean.boilerplate import CleanBody, clean_body
+from pipeline.clean.layout import focus, unwrap_layout_tables
+from pipeline.clean.pinyin import strip_pinyin
+
+# Below this many characters (whitespace removed) a body is a stub, an index or an error page.
+MIN_BODY_CHARS = 40
+_PAGE_MODES = ({"favor_precision": True}, {}, {"favor_recall": True})
+
+
+def length(text: str) -> int:
+    """Characters without whitespace."""
+    return len("".join(text.split()))
+
+
+def _text(tree: _Element, url: str, mode: dict[str, bool]) -> str:
+    document = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True, **mode)
+    return (document.text or "") if document else ""
+
+
+def _cleaned(tree: _Element, url: str, title: str, mode: dict[str, bool]) -> CleanBody:
+    return clean_body(strip_pinyin(_text(tree, url, mode)).splitlines(), title)
+
+
+def _enough(cleaned: CleanBody) -> bool:
+    return length("".join(cleaned.lines)) >= MIN_BODY_CHARS
+
+
+def extract_body(tree: _Element, url: str, title: str) -> tuple[CleanBody, _Element]:
+    """The cleaned body and the tree it came from (the container, or the page)."""
+    focused = focus(unwrap_layout_tables(tree))
+    if focused is not tree:
+        cleaned = _cleaned(focused, url, title, {"favor_recall": True})
+        if _enough(cleaned):
+            return cleaned, focused
+    for mode in _PAGE_MODES:
+        cleaned = _cleaned(tree, url, title, mode)
+        if _enough(cleaned):
+            break
+    return cleaned, tree
