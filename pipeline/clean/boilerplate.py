@@ -19,7 +19,7 @@ import yaml
 
 from pipeline.clean.credits import parse_credit, split_opening_credit
 from pipeline.clean.dates import date_prefix, parse_date
-from pipeline.clean.headline import drop_headline
+from pipeline.clean.headline import cut_next_article, drop_headline
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 FIELDS = ("published", "source", "author", "editor", "photographer")
@@ -219,9 +219,12 @@ def _removable(index: int, line: str, total: int) -> bool:
     return any(field in _CREDITS and value for field, value in parse_labelled(line)) or bool(parse_credit(line))
 
 
-def clean_body(lines: Sequence[str], title: str) -> CleanBody:
-    """Apply all line rules; return the kept lines and the credits read from removed ones."""
-    split = cut_tail(split_markup(lines))
+def clean_body(lines: Sequence[str], title: str, headlines: Sequence[str] = ()) -> CleanBody:
+    """Apply all line rules; return the kept lines and the credits read from removed ones.
+
+    ``headlines``: the page's ``<h1>``s; a body line that repeats another article's ends the body.
+    """
+    split = cut_next_article(cut_tail(split_markup(lines)), title, headlines)
     labels = read_labels(split)
     credits = dict(labels.values)
     kept = [

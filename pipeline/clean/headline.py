@@ -17,8 +17,10 @@ from difflib import SequenceMatcher
 # The repetition starts within the first lines of the body and spans a few of them.
 _SCAN = 6
 _MAX_LINES = 4
-# Joined lines this similar to the title (difflib ratio) are the title.
+# Joined lines this similar to the title (difflib ratio) are the title; so is the title followed by
+# a few characters of widget text ("播报文章", "收起").
 _SIMILAR = 0.9
+_MAX_WIDGET = 6
 # A kicker or subtitle is short and is not a sentence.
 _MAX_KICKER = 40
 _MAX_SUBTITLE = 80
@@ -35,7 +37,7 @@ def loose(text: str) -> str:
 
 
 def _similar(joined: str, target: str) -> bool:
-    if joined == target:
+    if joined == target or (joined.startswith(target) and len(joined) - len(target) <= _MAX_WIDGET):
         return True
     if abs(len(joined) - len(target)) > (1 - _SIMILAR) * len(target):
         return False
@@ -78,3 +80,18 @@ def drop_headline(lines: Sequence[str], title: str) -> list[str]:
             end += 1
         kept[start:end] = []
     return [line for line in kept if loose(line) != target]
+
+
+# Another article's headline this long is not a subheading of this one.
+_MIN_OTHER_HEADLINE = 12
+
+
+def cut_next_article(lines: Sequence[str], title: str, headlines: Sequence[str]) -> list[str]:
+    """The lines up to the headline of another article: pages that scroll on into the next
+    article (``<h1>`` after ``<h1>``) put both in one text. ``headlines``: the page's ``<h1>``s."""
+    target = loose(title)
+    others = {key for key in map(loose, headlines) if len(key) >= _MIN_OTHER_HEADLINE and target not in key}
+    for index, line in enumerate(lines):
+        if index > 0 and loose(line) in others:
+            return list(lines[:index])
+    return list(lines)

@@ -12,6 +12,7 @@ import trafilatura
 from lxml.etree import _Element
 
 from pipeline.clean.boilerplate import CleanBody, clean_body
+from pipeline.clean.headline import loose
 from pipeline.clean.layout import focus, unwrap_layout_tables
 from pipeline.clean.pinyin import strip_pinyin
 
@@ -31,7 +32,17 @@ def _text(tree: _Element, url: str, mode: dict[str, bool]) -> str:
 
 
 def _cleaned(tree: _Element, url: str, title: str, mode: dict[str, bool]) -> CleanBody:
-    return clean_body(strip_pinyin(_text(tree, url, mode)).splitlines(), title)
+    return clean_body(strip_pinyin(_text(tree, url, mode)).splitlines(), title, _other_headlines(tree, title))
+
+
+def _other_headlines(tree: _Element, title: str) -> list[str]:
+    """Headlines of other articles on the page: ``<h1>``s marked up as this article's headline is
+    (same class), as pages that scroll on into the next article render them. An ``<h1>`` of another
+    class is a logo or a heading inside the article."""
+    target = loose(title)
+    texts = [(h1.get("class"), " ".join(h1.text_content().split())) for h1 in tree.iter("h1")]
+    own = {cls for cls, text in texts if cls and target and target in loose(text)}
+    return [text for cls, text in texts if cls in own and target not in loose(text)]
 
 
 def _enough(cleaned: CleanBody) -> bool:
