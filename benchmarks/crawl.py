@@ -2,7 +2,7 @@
 
     python -m benchmarks.crawl [--sites 20] [--articles 500] [--page-kb 50] [--extract-sites 4] [--json PATH]
 
-Serves ``--sites`` farm sites (TRS in its three paging forms, Hanweb, JSON API, sitemap; pipeline/farm.py)
+Serves ``--sites`` farm sites (TRS in its three paging forms, Hanweb, JSON API, sitemap; pipeline/fixtures/farm.py)
 of ``--articles`` articles each, pages padded to about ``--page-kb``, and measures in one run, each
 phase in its own process: wall time (process start included), work time (the crawl's own elapsed time,
 or the extraction call's; pages/s is computed on it), CPU of the process and its peak resident memory.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import report, throwaway_database
-from pipeline.farm import FAMILIES, Farm, FarmSite
+from pipeline.fixtures.farm import FAMILIES, Farm, FarmSite
 from pipeline.settings import PROJECT_ROOT, Settings
 from spiders.command import crawl_env
 

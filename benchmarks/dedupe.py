@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchmarks.common import Timer, report, throwaway_database
 from benchmarks.corpus import Corpus, Doc
 from pipeline import stages, store
-from pipeline.bulk import copy_rows
 from pipeline.dedupe import NEAR, body_hash, signatures, similarity
-from pipeline.models import Extraction, StoryMember
+from pipeline.store.bulk import copy_rows
+from pipeline.store.models import Extraction, StoryMember
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 EXTRACTION_COLUMNS = ("page_id", "run_id", "url", "canonical_url", "site", "title", "published_at", "script",

@@ -24,8 +24,8 @@ from benchmarks.common import Timer, report, throwaway_database
 from benchmarks.corpus import Corpus
 from benchmarks.dedupe import stage
 from pipeline import stages, store
-from pipeline.bulk import copy_rows
 from pipeline.store import ARTICLE_FIELDS
+from pipeline.store.bulk import copy_rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -167,7 +167,7 @@ def report(_: None) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from pipeline import stages, store
-    from pipeline.cli import print_report
+    from pipeline.cli.output import print_report
 
     run_id, _params = _context()
     with store.session_factory(_settings().database_url).begin() as session:

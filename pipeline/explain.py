@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.dedupe import similarity
-from pipeline.models import Article, StoryCluster, StoryMember
+from pipeline.store.models import Article, StoryCluster, StoryMember
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ def fixtures_served(settings: Settings, registry: Registry, sites: list[str]) ->
     if not any(name in registry.sites and registry.sites[name].fixture for name in sites):
         yield settings
         return
-    from pipeline.fixtures import serve_fixtures
+    from pipeline.fixtures.seed_sites import serve_fixtures
 
     with serve_fixtures() as origin:
         yield settings.model_copy(update={"fixture_origin": origin})

@@ -16,11 +16,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline import store, store_clusters, store_load
+from pipeline import store
 from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
 from pipeline.records import Article, Rejected
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.store_clusters import Staged
+from pipeline.store.clusters import Staged, index_batch
+from pipeline.store.load import load_run
 
 BATCH_SIZE = 100
 DEDUPE_SLICE = 1000  # articles per dedupe task: the index step of one slice takes ~1 s
@@ -115,12 +116,12 @@ def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, c
     store.save_decisions(session, staged, list(decisions.values()))
     articles = [Staged(e.canonical_url, e.site, e.script, e.published_at, len(e.body_simplified), e.body_hash,
                        e.body_simplified) for e in staged if decisions[e.page_id].reason != "url"]
-    joined = store_clusters.index_batch(session, run_id, articles, config)
+    joined = index_batch(session, run_id, articles, config)
     return sum(d.reason == "url" for d in decisions.values()) + joined
 
 
 def load(session: Session, run_id: str, now: datetime) -> None:
-    store_load.load_run(session, run_id, now)
+    load_run(session, run_id, now)
 
 
 def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:

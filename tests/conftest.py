@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.common import SERVER, throwaway_database
-from pipeline.models import Base
 from pipeline.settings import Settings
+from pipeline.store.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 # Third-party pages (benchmark corpus, challenge samples) are read from the shared folder beside
@@ -72,7 +72,7 @@ def database_url(postgres_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def fixture_origin() -> Iterator[str]:
-    from pipeline.fixtures import serve_fixtures
+    from pipeline.fixtures.seed_sites import serve_fixtures
 
     with serve_fixtures() as origin:
         yield origin

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline import store
-from pipeline.farm import Farm
-from pipeline.models import CrawlState, Page, Rejection
+from pipeline.fixtures.farm import Farm
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.store.models import CrawlState, Page, Rejection
 from spiders.command import crawl_env
 
 
@@ -66,7 +66,7 @@ def crawl_state(settings: Settings, site: str) -> CrawlState | None:
 
 
 def article_hits(farm: Farm, site: str) -> int:
-    from pipeline.farm_pages import article_index
+    from pipeline.fixtures.farm_pages import article_index
 
     farm_site = next(s for s in farm.sites if s.name == site)
     return sum(n for (name, path), n in farm.hits.items() if name == site and article_index(farm_site, path) is not None)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline import stages, store
 from pipeline.clean.script import detect_script
 from pipeline.dedupe import body_hash, canonical_url
-from pipeline.fixtures import load_manifest
-from pipeline.models import Base, Page
+from pipeline.fixtures.seed_sites import load_manifest
 from pipeline.records import Article, RawPage
+from pipeline.store.models import Base, Page
 
 SEEDS = {f.seed[:3]: f for f in load_manifest()}
 REPRINTS = "fixture-reprints"  # the second site: a media portal reprinting the seeds

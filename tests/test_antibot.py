@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.antibot import BLOCKED_MESSAGE, challenge_reason
-from pipeline.farm import FarmSite
-from pipeline.farm_pages import article_html, challenge, trs_list
-from pipeline.fixtures import build_pages, load_manifest
+from pipeline.fixtures.farm import FarmSite
+from pipeline.fixtures.farm_pages import article_html, challenge, trs_list
+from pipeline.fixtures.seed_sites import build_pages, load_manifest
 from tests.conftest import SHARED
 
 SAMPLES = SHARED / "samples" / "antibot"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fixtures import build_pages, load_manifest
+from pipeline.fixtures.seed_sites import build_pages, load_manifest
 
 MANIFEST = load_manifest()
 PAGES = build_pages(MANIFEST)

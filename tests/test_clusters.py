@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import stages, store
 from pipeline.explain import dupes
-from pipeline.models import Article, StoryCluster, StoryMember
+from pipeline.store.models import Article, StoryCluster, StoryMember
 from tests.stories import (
     NOW,
     REPRINTS,

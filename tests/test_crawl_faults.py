@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.farm import Farm, Fault, standard_farm
+from pipeline.fixtures.farm import Farm, Fault, standard_farm
 from pipeline.records import RawPage
 from pipeline.settings import Settings
 from tests.conftest import empty_database

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.farm import Farm, Fault, standard_farm
+from pipeline.fixtures.farm import Farm, Fault, standard_farm
 from pipeline.settings import Settings
 from tests.crawling import article_hits, crawl, crawl_state, farm_settings, pages, rejections
 
@@ -58,7 +58,7 @@ def test_new_articles_on_the_first_page_are_fetched_and_paging_stops(farmed: Set
     from sqlalchemy import delete
 
     from pipeline import store
-    from pipeline.models import Page
+    from pipeline.store.models import Page
 
     fresh = farm.article_urls("farm-trs")[:3]
     with store.session_factory(farmed.database_url).begin() as session:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from pipeline import store
-from pipeline.models import Article, Run
+from pipeline.store.models import Article, Run
 
 ROOT = Path(__file__).resolve().parent.parent
 DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if p.name != "govnews_tasks.py")

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.clean.pinyin import strip_pinyin
 from pipeline.extract import extract
-from pipeline.fixtures import FixtureArticle, build_pages, load_manifest
+from pipeline.fixtures.seed_sites import FixtureArticle, build_pages, load_manifest
 from pipeline.records import Article, RawPage
 
 ARTICLES = load_manifest()

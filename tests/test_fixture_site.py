@@ -12,7 +12,7 @@ from urllib.request import ProxyHandler, build_opener
 
 import pytest
 
-from pipeline.fixtures import MANIFEST, SEEDS, FixtureArticle, load_manifest, serve_fixtures
+from pipeline.fixtures.seed_sites import MANIFEST, SEEDS, FixtureArticle, load_manifest, serve_fixtures
 from pipeline.sites import load_registry
 
 ARTICLES = load_manifest()

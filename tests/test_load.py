@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from pipeline import stages, store
-from pipeline.models import Article, StoryMember
+from pipeline.store.models import Article, StoryMember
 from tests.stories import NOW, SEEDS, cross_script, run, seed_article, snapshot
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from benchmarks.common import throwaway_database
 from pipeline import store
 from pipeline.dedupe import canonical_url
-from pipeline.models import Base, StoryMember
+from pipeline.store.engine import alembic_config
+from pipeline.store.models import Base, StoryMember
 from tests.stories import REPRINTS, cross_script, make_article, run, seed_article, snapshot
 
 
@@ -35,7 +36,7 @@ def test_the_migrations_build_the_schema_of_the_models(backend: str, postgres_ur
 
 def _migrate(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
-        config = store.alembic_config(connection)
+        config = alembic_config(connection)
         (command.upgrade if revision == "head" else command.downgrade)(config, revision)
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from pipeline import store
 from pipeline.clean.pinyin import strip_pinyin
-from pipeline.cli import run_all
-from pipeline.fixtures import load_manifest
-from pipeline.models import Article, Extraction, Page, Rejection
+from pipeline.cli.stages import run_all
+from pipeline.fixtures.seed_sites import load_manifest
 from pipeline.settings import Settings
+from pipeline.store.models import Article, Extraction, Page, Rejection
 from tests.conftest import empty_database
 
 FIXTURE_SITES = ["fixture-songjiang", "fixture-yancheng"]

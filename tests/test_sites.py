@@ -137,7 +137,7 @@ def test_sites_list_rows() -> None:
 
 def test_sites_check_reports_each_farm_site(tmp_path) -> None:
     from pipeline.doctor import check_sites, print_checks
-    from pipeline.farm import Fault, standard_farm
+    from pipeline.fixtures.farm import Fault, standard_farm
 
     with standard_farm(articles=12, page_size=5) as farm:
         farm.set_faults("farm-hanweb", Fault("challenge_412", on_lists=True))

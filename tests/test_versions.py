@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
-from pipeline.models import Article, ArticleVersion, StoryMember
+from pipeline.store.models import Article, ArticleVersion, StoryMember
 from tests.stories import NOW, make_article, run, seed_article, snapshot
 
 CORRECTION = "\n（更正：本文第二段中的日期有誤，已於次日更正。）"

@@ -1,4 +1,4 @@
-"""The database half of near-duplicate dedupe: the LSH index and the story clusters (see store.py).
+"""The database half of near-duplicate dedupe: the LSH index and the story clusters.
 
 The index lives in PostgreSQL (or SQLite), not in a process: ``story_bands`` holds every stored
 body's band keys under its primary key, and a batch finds its stored candidates with one join
@@ -19,7 +19,6 @@ import numpy as np
 from sqlalchemy import case, delete, func, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
-from pipeline.bulk import insert_rows
 from pipeline.dedupe import (
     NEAR,
     Member,
@@ -33,7 +32,8 @@ from pipeline.dedupe import (
     signatures,
     similarities,
 )
-from pipeline.models import Article, Extraction, StoryBand, StoryCluster, StoryMember
+from pipeline.store.bulk import insert_rows
+from pipeline.store.models import Article, Extraction, StoryBand, StoryCluster, StoryMember
 
 INDEX_LOCK = 0x676F766E  # pg_advisory_xact_lock key of the index step ("govn")
 MEMBER_COLUMNS = ("id", "canonical_url", "site", "script", "published_at", "body_chars", "body_hash", "signature",

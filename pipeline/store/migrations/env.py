@@ -1,9 +1,9 @@
-"""Alembic environment: the URL comes from the caller's config (see pipeline.store.migrate)."""
+"""Alembic environment: the URL comes from the caller's config (see pipeline.store.engine.migrate)."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from pipeline.models import Base
+from pipeline.store.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")

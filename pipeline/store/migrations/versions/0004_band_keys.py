@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from pipeline.dedupe import MIX, NEAR, band_keys, mix64, signature_matrix
-from pipeline.store_clusters import band_rows
+from pipeline.store.clusters import band_rows
 
 revision = "0004"
 down_revision = "0003"
@@ -48,7 +48,7 @@ def downgrade() -> None:
 
 def _reindex(columns: tuple[str, ...], rows_of: Callable[[list[int], np.ndarray], list[tuple[int, ...]]]) -> None:
     """Fill story_bands again from the signatures every member keeps."""
-    from pipeline.bulk import insert_rows
+    from pipeline.store.bulk import insert_rows
 
     bind = op.get_bind()
     table = sa.table("story_bands", *(sa.column(c) for c in columns))

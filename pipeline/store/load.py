@@ -1,7 +1,6 @@
 """Loading staged articles into ``articles``: one server-side merge per run, versions, cluster links.
 
-Part of the store (see store.py): the functions take a ``Session`` and leave the transaction to the
-caller. ``benchmarks/load.py`` measures this path against a raw ``COPY`` of the same rows.
+The functions take a ``Session`` and leave the transaction to the caller. ``benchmarks/load.py`` measures this path against a raw ``COPY`` of the same rows.
 """
 
 from __future__ import annotations
@@ -12,9 +11,10 @@ from typing import Any
 from sqlalchemy import case, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from pipeline.models import Article, ArticleVersion, Extraction, Timestamp
-from pipeline.store import ARTICLE_FIELDS, _changed, _insert
-from pipeline.store_clusters import link_clusters
+from pipeline.store.clusters import link_clusters
+from pipeline.store.engine import changed, insert_for
+from pipeline.store.models import Article, ArticleVersion, Extraction, Timestamp
+from pipeline.store.staging import ARTICLE_FIELDS
 
 # Compared to tell a changed article from an unchanged one; the body is compared by its hash, so an
 # unchanged re-run reads no body and writes no row (no dead tuples).
@@ -35,7 +35,7 @@ def load_run(session: Session, run_id: str, now: datetime) -> None:
     version. Then link each article to its story cluster's canonical member."""
     save_versions(session, run_id, now)
     staged = _staged(run_id)
-    statement = _insert(session, Article).from_select(
+    statement = insert_for(session, Article).from_select(
         [*ARTICLE_FIELDS, "first_run_id", "last_run_id", "first_seen_at", "updated_at", "version",
          "version_seen_at"],
         select(*(staged.c[f] for f in ARTICLE_FIELDS), literal(run_id), literal(run_id),
@@ -50,7 +50,7 @@ def load_run(session: Session, run_id: str, now: datetime) -> None:
               "version": Article.version + case((new_body, 1), else_=0),
               "version_seen_at": case((new_body, statement.excluded.version_seen_at),
                                       else_=Article.version_seen_at)},
-        where=_changed(Article, statement.excluded, COMPARED),
+        where=changed(Article, statement.excluded, COMPARED),
     ))
     link_clusters(session, run_id)
 
@@ -65,7 +65,7 @@ def save_versions(session: Session, run_id: str, now: datetime) -> None:
         .where(staged.c.body_hash != Article.body_hash)
     )
     columns = ["article_id", "version", "title", "body", "body_hash", "seen_at", "superseded_at", "run_id"]
-    statement = _insert(session, ArticleVersion).from_select(columns, current)
+    statement = insert_for(session, ArticleVersion).from_select(columns, current)
     session.execute(statement.on_conflict_do_nothing(index_elements=["article_id", "version"]))
 
 

@@ -1,0 +1,40 @@
+"""What the commands print: the console, the run report, times in China Standard Time."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+# Piped or captured output keeps whole lines (rich would fold tables at 80 columns).
+console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+def shown_time(when: datetime | None) -> str:
+    """One display time zone everywhere: Asia/Shanghai, with its offset."""
+    from pipeline.records import SHANGHAI
+
+    return when.astimezone(SHANGHAI).isoformat(" ", "minutes") if when else "-"
+
+
+def print_report(summary: dict[str, object]) -> None:
+    columns = {"pages": "pages fetched", "articles": "new articles", "versions": "new versions",
+               "duplicates": "exact duplicates", "near_duplicates": "near-duplicates",
+               "cross_script": "cross-script copies", "failures": "failures"}
+    table = Table("site", *columns.values(), title="run summary")
+    sites: dict[str, dict[str, int]] = summary["sites"]  # type: ignore[assignment]
+    for site, counts in sorted(sites.items()):
+        table.add_row(site, *(str(counts.get(key, 0)) for key in columns))
+    console.print(table)
+    for failure in summary["failures"]:  # type: ignore[attr-defined]
+        console.print(f"[yellow]{failure['site']}[/yellow]: {failure['reason']} {failure['url']} "
+                      f"{failure['detail']}")
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print: the password masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
