@@ -8,7 +8,7 @@ source it came from (``title_source``, ``date_source``), so weak sources show in
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from lxml.etree import _Element
 
@@ -23,12 +23,19 @@ from pipeline.extract.body import MIN_BODY_CHARS, extract_body, length
 from pipeline.extract.document import meta_tags, page_lines, parse, refusal
 from pipeline.records import Article, RawPage, Rejected
 
-__all__ = ["EXTRACTOR_VERSION", "MIN_BODY_CHARS", "extract"]
+__all__ = ["EXTRACTOR_VERSION", "MIN_BODY_CHARS", "extract", "learn_site_names"]
 
 EXTRACTOR_VERSION = "govnews-3"
 
 # Government CMS meta tags (lower-cased names) for the credits, best first.
 _CREDIT_METAS = {"source": ("contentsource",), "author": ("author",)}
+
+
+def learn_site_names(heads: Iterable[tuple[bytes, str]]) -> frozenset[str]:
+    """A site's name and channel suffixes, learned from the beginnings of its pages (bytes, and the
+    Content-Type header): what most of their ``<title>``s end with."""
+    texts = (decode(head[: head.rfind(b">") + 1], content_type)[0] for head, content_type in heads)
+    return titles.learn_site_names(titles.head_title(text) for text in texts)
 
 
 def _reject(page: RawPage, reason: str, detail: str = "") -> Rejected:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html import unescape
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ _MAX_CHARS = 150
 _SEPARATOR = re.compile(r"\s*(?:_+|\||｜|-{2,}|\s-\s|(?<![A-Za-z0-9])-|-(?![A-Za-z0-9])|—\s)\s*")
 _ELLIPSIS = re.compile(r"(?:\.{2,}|…+)$")
 _TAG = re.compile(r"<[^>]*>")
+_HEAD_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 # How the name of a site or channel ends, when it is one part of a <title>.
 _SITE_NAME = re.compile(
     r"^.{0,16}(?:人民政府|政府网|政府|门户网站|门户网|门户|网站|网|網|频道|頻道|在线|客户端|电视台|"
@@ -109,6 +111,12 @@ def strip_site_names(text: str, site_names: Iterable[str]) -> str:
         if text.endswith(name) and loose(text[: -len(name)]):
             return text[: -len(name)].rstrip(" _-|｜—")
     return text
+
+
+def head_title(html: str) -> str:
+    """The ``<title>`` of a page's beginning, read without parsing the page."""
+    match = _HEAD_TITLE.search(html)
+    return tidy(unescape(match[1])) if match else ""
 
 
 def learn_site_names(titles: Iterable[str]) -> frozenset[str]:
