@@ -75,11 +75,13 @@ def _labelled(lines: Sequence[str], start: int | None) -> Mapping[str, str]:
     return {**read_labels(lines[:start]).values, **below}
 
 
-def _published(page: RawPage, tree: _Element, meta: Mapping[str, str], lines: Sequence[str],
-               start: int | None, in_body: str | None) -> dates.DateCandidate | None:
+def _published(page: RawPage, tree: _Element, meta: Mapping[str, str], lines: Sequence[str], start: int | None,
+               labelled: Mapping[str, str], in_body: str | None) -> dates.DateCandidate | None:
+    """The publication time in order of trust (``dates``): the window around the headline first."""
     window = read_labels(dates.headline_window(lines, start)).values
-    found = dates.candidates(labelled=window.get("published"), in_body=in_body, metas=dates.meta_dates(meta, tree),
-                             url=page.url, listed=page.listed_date, fetched_at=page.fetched_at)
+    found = dates.candidates(labelled=window.get("published"), metas=dates.meta_dates(meta, tree), url=page.url,
+                             listed=page.listed_date, in_body=in_body, on_page=labelled.get("published"),
+                             fetched_at=page.fetched_at)
     return dates.choose(found) or dates.markup_date(tree, page.url, page.fetched_at)
 
 
@@ -115,7 +117,7 @@ def extract(page: RawPage, site_names: Collection[str] = ()) -> Article | Reject
     start = headline_index(lines, title)
     labelled = _labelled(lines, start)
     credit = {field: labelled.get(field) or cleaned.credits.get(field) for field in FIELDS}
-    published = _published(page, tree, meta, lines, start, cleaned.credits.get("published"))
+    published = _published(page, tree, meta, lines, start, labelled, cleaned.credits.get("published"))
     script = detect_script(body)
     return Article(
         url=page.url,

@@ -1,8 +1,9 @@
 """The publication time: candidates from the page, the URL and the list page, the best valid one.
 
-Order of trust: a labelled date the reader sees near the headline (发布时间/发布日期/时间/日期), then a
-labelled date line in the body, then the publication meta tags, then the date in the URL, then the
-date the list page showed next to the link, and last htmldate's reading of the markup. Machine-readable
+Order of trust: a labelled date the reader sees near the headline (发布时间/发布日期/时间/日期), then the
+publication meta tags, then the date in the URL, then the date the list page showed next to the
+link, then a labelled date elsewhere in the text or on the page, and last htmldate's reading of
+the markup. Machine-readable
 dates are often not the publication date: CMS migrations rewrite meta tags, expiry and index fields
 hold ``23:59:59``, broken fields print 1900 or the Unix epoch. A candidate after the fetch, before
 1990 or at 23:59:59 is rejected. A date without a time of day takes the time of a later candidate
@@ -38,7 +39,7 @@ _ABOVE, _BELOW = 3, 12
 
 @dataclass(frozen=True, slots=True)
 class DateCandidate:
-    source: str  # "label" | "body" | "meta" | "url" | "listed" | "markup"
+    source: str  # "label" | "meta" | "url" | "listed" | "body" | "page" | "markup"
     when: datetime  # aware, Asia/Shanghai
 
 
@@ -71,22 +72,27 @@ def headline_window(lines: Sequence[str], headline_index: int | None) -> Sequenc
 def candidates(
     *,
     labelled: str | None,
-    in_body: str | None,
     metas: Sequence[str],
     url: str,
     listed: date | None,
+    in_body: str | None,
+    on_page: str | None,
     fetched_at: datetime,
 ) -> list[DateCandidate]:
     """Every date the page and its crawl state, in order of trust, the invalid ones left out."""
     reference = fetched_at.astimezone(SHANGHAI).date()
+    texts = [("label", labelled), *(("meta", value) for value in metas)]
+    days = [("url", url_date(url)), ("listed", listed)]
     found: list[DateCandidate] = []
-    for source, text in (("label", labelled), ("body", in_body), *(("meta", value) for value in metas)):
+    for source, text in texts:
         when = parse_date(text, reference=reference) if text else None
         if when is not None:
             found.append(DateCandidate(source, when))
-    for source, day in (("url", url_date(url)), ("listed", listed)):
-        if day is not None:
-            found.append(DateCandidate(source, _day_start(day)))
+    found += [DateCandidate(source, _day_start(day)) for source, day in days if day is not None]
+    for source, text in (("body", in_body), ("page", on_page)):
+        when = parse_date(text, reference=reference) if text else None
+        if when is not None:
+            found.append(DateCandidate(source, when))
     return [c for c in found if valid(c.when, fetched_at)]
 
 

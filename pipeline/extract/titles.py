@@ -202,19 +202,18 @@ def _shown_keys(lines: Sequence[str], longest: int) -> dict[str, str]:
     """Loose keys of the page's lines, and of two or three consecutive lines joined (a wrapped or
     stacked headline), for lines no longer than a headline can be."""
     limit = 2 * longest + 10
-    short = [line if len(line) <= limit else "" for line in lines]
-    keys: dict[str, str] = {}
-    for index, line in enumerate(short):
-        if not line:
+    keyed = [(loose(line), line) if len(line) <= limit else ("", "") for line in lines]
+    shown: dict[str, str] = {}
+    for index, (key, line) in enumerate(keyed):
+        if not key:
             continue
-        joined = line
-        keys.setdefault(loose(line), line)
-        for following in short[index + 1 : index + 3]:
-            if not following:
+        shown.setdefault(key, line)
+        for following_key, following in keyed[index + 1 : index + 3]:
+            if not following_key:
                 break
-            joined += following
-            keys.setdefault(loose(joined), joined)
-    return keys
+            key, line = key + following_key, line + following
+            shown.setdefault(key, line)
+    return shown
 
 
 def choose(found: Sequence[Candidate], lines: Sequence[str]) -> tuple[str, str]:
