@@ -108,7 +108,8 @@ def extract(page: RawPage, site_names: Collection[str] = ()) -> Article | Reject
         return _reject(page, "empty_page")
     meta = meta_tags(tree)
     lines = [strip_pinyin(line) for line in page_lines(tree)]
-    title, title_source = titles.choose(titles.candidates(meta, tree, page.listed_title, site_names), lines)
+    found = titles.candidates(meta, tree, page.listed_title, site_names)
+    title, title_source = titles.choose(found, lines, site_names)
     title = strip_pinyin(title)
     cleaned, container = extract_body(tree, page.url, title)
     body = "\n".join(cleaned.lines)

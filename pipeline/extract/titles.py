@@ -36,10 +36,11 @@ _TITLE_METAS = {
 }
 # Headline elements: h1 first; then h2/h3 and elements whose class or id says "title", not inside links.
 _HEADINGS = XPath("//h1[not(ancestor::a)]")
+_NAMED_TITLE = ("contains(translate({0}, 'TITLEHADN', 'titlehadn'), 'tit') or contains({0}, 'biaoti')"
+                " or contains(translate({0}, 'TITLEHADN', 'titlehadn'), 'headline') or {0} = 'bt' or contains({0}, 'wzbt')")
 _TITLE_ELEMENTS = XPath(
-    "//*[self::h2 or self::h3 or contains(translate(@class, 'TITLE', 'title'), 'title')"
-    " or contains(translate(@id, 'TITLE', 'title'), 'title')][not(ancestor-or-self::a)]"
-    "[not(self::title or self::meta or self::head or self::html or self::body)]"
+    f"//*[self::h2 or self::h3 or {_NAMED_TITLE.format('@class')} or {_NAMED_TITLE.format('@id')}]"
+    "[not(ancestor-or-self::a)][not(self::title or self::meta or self::head or self::html or self::body)]"
 )
 _MAX_ELEMENTS = 12
 # Shorter than this (loose characters) a text is a column or site name, not a headline.
@@ -120,17 +121,19 @@ def head_title(html: str) -> str:
 
 
 def learn_site_names(titles: Iterable[str]) -> frozenset[str]:
-    """The suffixes (from a separator on) that most of a site's ``<title>``s share: its name and
-    channel, e.g. ``-新华网河北频道-新华网``. A ``<title>`` every page has whole is a name too."""
+    """The suffixes (from a separator or a space on) that most of a site's ``<title>``s share: its
+    name and channel, e.g. ``-新华网河北频道-新华网`` or `` 振兴东北网``. A ``<title>`` most pages
+    have whole is the site's name too."""
     tidied = [tidy(title) for title in titles if title.strip()]
     if len(tidied) < _MIN_TITLES:
         return frozenset()
     counts: Counter[str] = Counter()
     for title in tidied:
-        suffixes = {title[match.start():] for match in _SEPARATOR.finditer(title) if match.start() > 0}
-        counts.update(suffixes | {title})
+        starts = [m.start() for m in _SEPARATOR.finditer(title)] + [m.start() for m in re.finditer(r"\s", title)]
+        counts.update({title[start:] for start in starts if start > 0} | {title})
     needed = max(_MIN_TITLES, _SHARED * len(tidied))
-    return frozenset(suffix for suffix, n in counts.items() if n >= needed and loose(suffix))
+    return frozenset(suffix.strip() if suffix in tidied else suffix for suffix, n in counts.items()
+                     if n >= needed and loose(suffix))
 
 
 def _element_texts(tree: _Element, selector: XPath) -> list[str]:
@@ -168,11 +171,12 @@ class _Form:
     stem: bool  # a text cut short with an ellipsis: it agrees with what it starts
 
 
-def _forms(candidate: Candidate) -> list[_Form]:
-    """A title tag's prefixes and parts (the headline may come first or after a site name)."""
+def _forms(candidate: Candidate, site_keys: set[str]) -> list[_Form]:
+    """A title tag's prefixes and parts (the headline may come first or after a site name); a
+    prefix that holds a site name is none of them."""
     texts = [(candidate.source, candidate.text)]
     if candidate.source in ("title", "og"):
-        prefixes = _prefixes(candidate.text)
+        prefixes = [p for p in _prefixes(candidate.text) if not site_keys & {loose(s) for s in _segments(p)}]
         texts = [(candidate.source, text) for text in prefixes]
         texts += [("title-part", part) for part in _segments(candidate.text)[1:] if part not in prefixes]
     forms = []
@@ -216,7 +220,7 @@ def _shown_keys(lines: Sequence[str], longest: int) -> dict[str, str]:
     return shown
 
 
-def choose(found: Sequence[Candidate], lines: Sequence[str]) -> tuple[str, str]:
+def choose(found: Sequence[Candidate], lines: Sequence[str], site_names: Iterable[str] = ()) -> tuple[str, str]:
     """The best supported headline and the kind of source that stated it; ``("", "")`` for none.
 
     A candidate two sources agree on (a page line showing it counts) beats one only its own source
@@ -224,10 +228,10 @@ def choose(found: Sequence[Candidate], lines: Sequence[str]) -> tuple[str, str]:
     lone prefixes of the ``<title>`` the shortest wins: what follows a separator is a channel or
     site name far more often than the rest of a headline.
     """
-    forms = [form for candidate in found for form in _forms(candidate)]
+    excluded = _site_segments(found) | {loose(name) for name in site_names}
+    forms = [form for candidate in found for form in _forms(candidate, excluded)]
     if not forms:
         return "", ""
-    excluded = _site_segments(found)
     shown = _shown_keys(lines, max(len(f.text) for f in forms))
     # A shown line that the <title> starts with: a headline whose site name follows a mere space.
     heads = [f for f in forms if f.source == "title" and not f.stem]
@@ -239,7 +243,7 @@ def choose(found: Sequence[Candidate], lines: Sequence[str]) -> tuple[str, str]:
         supporters = {f.source for f in forms if _agrees(f, key)} | ({"shown"} if key in shown else set())
         score = sum(WEIGHTS[s] for s in supporters)
         source = min(supporters - {"shown"}, key=PRIORITY.index)
-        text = next(f.text for f in forms if f.key == key and f.source == source)
+        text = min((f for f in forms if f.key == key), key=lambda f: PRIORITY.index(f.source)).text
         agreed = len(supporters - {"shown"}) > 1 or ("shown" in supporters and bool(supporters & _UNSHOWN))
         length = -len(key) if source == "title" and not agreed else len(key)
         rank = (agreed, score, -PRIORITY.index(source), length)
