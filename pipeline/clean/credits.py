@@ -62,15 +62,17 @@ def grammar() -> Grammar:
     roles = _alternation([role for role in (*people, *texts) if len(role) > 1])
     name = rf"(?!{roles})(?:(?:{surname})(?:{_HAN}{{1,2}}|[ \u3000]{_HAN}(?!{_HAN}))|{_HAN}{{1,6}}·{_HAN}{{1,8}})"
     names = rf"{name}(?:\s*[、，,;；/\s]\s*{name})*"
+    # "某某 摄" ends an item; in "记者 某某 摄影 某某" the role starts the next one.
+    after_role = rf"(?:{_alternation(after)})(?!{_HAN})(?![\s:：︱|丨｜/]*{name})"
     organisation = (
         rf"(?:[\u4e00-\u9fffA-Za-z0-9]{{1,14}}?(?:{_alternation(data['organisation_ends'])})"
         rf"(?:[·/][\u4e00-\u9fffA-Za-z0-9]{{0,14}}?(?:{_alternation(data['organisation_ends'])}))*)"
     )
     person = (
         rf"(?:{organisation}{_HAN}{{0,4}}\s*)?(?:(?P<attached>{_alternation(attached)})(?:{_SEPARATOR})?"
-        rf"|(?P<spaced>{_alternation(spaced)})(?:{_SEPARATOR}))(?P<names>{names})(?:\s*(?P<after>{_alternation(after)}))?"
+        rf"|(?P<spaced>{_alternation(spaced)})(?:{_SEPARATOR}))(?P<names>{names})(?:\s*(?P<after>{after_role}))?"
     )
-    named = rf"(?P<named>{names})\s*(?P<role_after>{_alternation(after)})"
+    named = rf"(?P<named>{names})\s*(?P<role_after>{after_role})"
     released = rf"{organisation}发\s*[（(]?\s*(?P<released>{names})\s*(?:摄|攝|摄影|攝影)\s*[)）]?"
     next_item = rf"{_BETWEEN_ITEMS}(?:{person}|(?:{_alternation(texts)})\s*[:：︱|丨｜/])"
     text = (
@@ -80,7 +82,7 @@ def grammar() -> Grammar:
     item = rf"(?:{released}|{person}|{named}|{text})"
     line = rf"^(?:{item.replace('?P<', '?P<l')}{_BETWEEN_ITEMS})+$"
     opening_item = item.replace("?P<", "?P<o")
-    opening = rf"^[（(]\s*(?:{opening_item}{_BETWEEN_ITEMS})+\s*[)）]\s*(?P<rest>\S.*)$"
+    opening = rf"^[（(【\[]\s*(?:{opening_item}{_BETWEEN_ITEMS})+\s*[)）】\]]\s*(?P<rest>\S.*)$"
     return Grammar(re.compile(line), re.compile(item), re.compile(opening), field_of)
 
 
