@@ -34,7 +34,7 @@ PUBLISH_METAS = (
 )  # fmt: skip
 _JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 # Lines around the headline where the date line of a template sits.
-_ABOVE, _BELOW = 3, 12
+_ABOVE, _BELOW = 3, 8
 
 
 @dataclass(frozen=True, slots=True)
