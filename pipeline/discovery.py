@@ -200,7 +200,9 @@ def json_api(site: Site, url: str, text: str) -> Listing:
         href = pluck(item, api.url)
         if isinstance(href, str) and re.search(site.article_url, urljoin(url, href)):
             raw = pluck(item, api.date) if api.date else None
-            links.append(Link(urljoin(url, href), _item_date(raw) or url_date(href)))
+            title = pluck(item, api.title) if api.title else None
+            links.append(Link(urljoin(url, href), _item_date(raw) or url_date(href),
+                              _plain(title) or None if isinstance(title, str) else None))
     page = int(dict(parse_qsl(urlsplit(url).query)).get(api.page_param, "1"))
     total = pluck(data, api.total_pages) if api.total_pages else None
     more = links and (not isinstance(total, int) or page < total)
