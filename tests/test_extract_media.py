@@ -30,16 +30,16 @@ NEXT_ARTICLE = ('<h1 class="article-title">另一篇文章：某地冬季旅游�
                           for i in range(8)))
 # What news pages put around an article: (outside its text, inside it after the last paragraph).
 EXTRAS = {
-    "related-and-comments": (f'<div class="related"><h3>相关新闻</h3><ul>{RELATED}</ul></div>'
-                             f'<div class="comments"><h3>网友评论</h3>{COMMENTS}</div>', ""),
+    "related-and-comments": ((f'<div class="related"><h3>相关新闻</h3><ul>{RELATED}</ul></div>'
+                              f'<div class="comments"><h3>网友评论</h3>{COMMENTS}</div>'), ""),
     "endless-next-article": ("", NEXT_ARTICLE),
     "platform-disclaimer-chinese": ("", "<p>以上内容（包括图片及视频）为创作者平台用户上传并发布，本平台仅提供信息存储服务。</p>"),
-    "platform-disclaimer-english": ("", "<p>Notice: The content above (including the pictures and videos if any) "
-                                        "is uploaded and posted by a user of the platform, which is a social media "
-                                        "platform and only provides information storage services.</p>"),
+    "platform-disclaimer-english": ("", ("<p>Notice: The content above (including the pictures and videos if any) "
+                                         "is uploaded and posted by a user of the platform, which is a social media "
+                                         "platform and only provides information storage services.</p>")),
     "reprint-notice-and-credits": ("", "<p>本文为某某网原创稿件，未经授权不得转载。</p><p>责任编辑：王磊</p><p>审核：李娜</p>"),
-    "video-player": ("", '<div class="player"><span>倍速</span><ul><li>2.0X</li><li>1.5X</li><li>1.0X</li></ul>'
-                         "<span>00:00</span><p>很抱歉，当前视频播放失败</p><p>错误代码：VP.1001</p><p>时长：01:45</p></div>"),
+    "video-player": ("", ('<div class="player"><span>倍速</span><ul><li>2.0X</li><li>1.5X</li><li>1.0X</li></ul>'
+                          "<span>00:00</span><p>很抱歉，当前视频播放失败</p><p>错误代码：VP.1001</p><p>时长：01:45</p></div>")),
     "separators-and-share": ("", "<p>＊＊＊</p><p>【打印】【关闭】</p><p>扫一扫 分享到手机</p>"),
 }
 

@@ -12,13 +12,14 @@ whitespace, no punctuation); the best supported one wins, and its source is reco
 from __future__ import annotations
 
 import re
-import unicodedata
-from html import unescape
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from html import unescape
 
 from lxml.etree import XPath, _Element
+
+from pipeline.clean.headline import loose
 
 # Weight of a source's word for the headline; a page line that shows the words supports them a little.
 # A part of the <title> after a separator ("title-part") is a channel or site name more often than
@@ -57,7 +58,6 @@ _SITE_NAME = re.compile(
     r"^.{0,16}(?:人民政府|政府网|政府|门户网站|门户网|门户|网站|网|網|频道|頻道|在线|客户端|电视台|"
     r"\.com|\.cn|\.gov|\.COM|\.CN)$"
 )
-_NOT_WORD = re.compile(r"[\W_]+")
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3001-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’"
 # Layout spaces: between a Han character and a digit (``2007 年末``), next to CJK punctuation, and
@@ -86,11 +86,6 @@ def tidy(text: str) -> str:
     text = " ".join(text.split())
     text = _LETTER_SPACED.sub(lambda match: match[0].replace(" ", ""), text)
     return _LAYOUT_SPACE.sub("", text)
-
-
-def loose(text: str) -> str:
-    """The form in which titles are compared: NFKC, no whitespace, no punctuation or symbols."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _segments(text: str) -> list[str]:
