@@ -175,3 +175,11 @@ def test_a_headline_that_starts_with_a_site_name_keeps_it() -> None:
     headline = "新华网评：让安全生产责任落到实处"
     result = article(Page(title_tag=f"{headline}_新华网", headline=f"<h1>{headline}</h1>"))
     assert result.title == headline
+
+
+def test_sidebar_titles_of_other_articles_are_no_candidates() -> None:
+    sidebar = ('<div class="side"><div class="tit">热点新闻</div><ul>'
+               + "".join(f'<li class="list-tit"><a href="/a/{i}.html">某地开展第{i}批重点项目集中开工活动</a></li>'
+                         for i in range(15)) + "</ul></div>")
+    result = article(BARE.but(chrome=sidebar))
+    assert (result.title, result.title_source) == (H, "title")

@@ -44,8 +44,10 @@ _TITLE_ELEMENTS = XPath(
     "[not(ancestor-or-self::a)][not(self::title or self::meta or self::head or self::html or self::body)]"
 )
 _MAX_ELEMENTS = 12
-# Shorter than this (loose characters) a text is a column or site name, not a headline.
-MIN_CHARS = 4
+# Shorter than this (loose characters) a text is a column or site name ("通知公告"), not a headline.
+MIN_CHARS = 5
+# An element whose text is mostly one link's is a link to another article.
+_LINKED = 0.8
 _MAX_CHARS = 150
 # Title separators: "_", "|", "｜", " - ", "-" not between two ASCII letters or digits, "--", "—"
 # followed by a space. A "——" inside a headline introduces its subtitle and is not one.
@@ -132,11 +134,18 @@ def learn_site_names(titles: Iterable[str]) -> frozenset[str]:
 
 
 def _element_texts(tree: _Element, selector: XPath) -> list[str]:
+    """Texts of headline elements; an element that is mostly a link names another article."""
     texts = []
-    for element in selector(tree)[:_MAX_ELEMENTS]:
+    for element in selector(tree):
         text = tidy(element.text_content())
-        if MIN_CHARS <= len(loose(text)) <= _MAX_CHARS:
-            texts.append(text)
+        size = len(loose(text))
+        if not MIN_CHARS <= size <= _MAX_CHARS:
+            continue
+        if any(len(loose(link.text_content())) >= _LINKED * size for link in element.iter("a")):
+            continue
+        texts.append(text)
+        if len(texts) == _MAX_ELEMENTS:
+            break
     return texts
 
 
