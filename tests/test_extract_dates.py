@@ -123,3 +123,10 @@ def test_a_labelled_date_below_the_article_when_nothing_else_has_one() -> None:
 def test_no_date_anywhere_is_flagged() -> None:
     result = article(NO_LABEL)
     assert result.published_at is None and result.date_source == "" and "no_date" in result.flags
+
+
+def test_a_labelled_date_far_from_an_unshown_headline_is_weaker_than_the_meta() -> None:
+    page = Page(headline="", info="", chrome='<div class="top">更新时间：2026-10-31</div>',
+                metas={"PubDate": "2026-10-27 08:00"})
+    result = article(page)
+    assert (result.published_at, result.date_source) == (at(2026, 10, 27, 8), "meta")

@@ -63,9 +63,10 @@ def meta_dates(meta: Mapping[str, str], tree: _Element) -> list[str]:
 
 
 def headline_window(lines: Sequence[str], headline_index: int | None) -> Sequence[str]:
-    """The lines where a template puts the date line: around the headline, or all when not found."""
+    """The lines where a template puts the date line: around the headline; none when the page does
+    not show it (a date anywhere on the page is then a weak candidate, not a near one)."""
     if headline_index is None:
-        return lines
+        return ()
     return lines[max(0, headline_index - _ABOVE) : headline_index + _BELOW]
 
 
