@@ -7,7 +7,8 @@ table. The metric is the one the corpus README defines: bag-of-characters F1 of 
 and whitespace removal (macro and micro), pages under 0.90, leak of ``must_not_contain`` lines,
 title exact (NFKC, whitespace removed), date exact (the day in Asia/Shanghai), and seconds per page
 in this process (imports and caches warmed up first), each extractor timed in the same run, with its
-ratio to trafilatura's default. A measure the gold does not give (a media set has no title or date
+ratio to trafilatura's default (the extractors take turns page by page, so that a change in the
+machine's load slows them alike). A measure the gold does not give (a media set has no title or date
 gold) is shown as "-". ``--half`` keeps every other page (odd: the 1st, 3rd, ...; even: the 2nd,
 4th, ...), to check on one half rules developed on the other.
 """
@@ -104,17 +105,21 @@ def load_corpus(folder: Path, half: str | None = None) -> list[Page]:
     return pages
 
 
-def evaluate(name: str, extractor: Callable[[bytes, str], Prediction], corpus: list[Page], repeat: int) -> dict:
+def timed(extractor: Callable[[bytes, str], Prediction], page: Page, repeat: int) -> tuple[Prediction, float]:
+    """The prediction and the seconds one extraction took (the mean of ``repeat``)."""
+    start = time.perf_counter()
+    for _ in range(repeat):
+        prediction = extractor(page.html, page.url)
+    return prediction, (time.perf_counter() - start) / repeat
+
+
+def figures(name: str, predictions: list[tuple[Page, Prediction, float]]) -> dict:
+    """The measures of one extractor over a corpus, from its predictions and timings."""
     per_page: dict[str, float] = {}
     shared_sum = pred_sum = gold_sum = leaked = lines = titles = dates = 0
-    with_title = [page for page in corpus if page.gold.get("title")]
-    with_date = [page for page in corpus if page.gold.get("date")]
-    seconds = 0.0
-    for page in corpus:
-        start = time.perf_counter()
-        for _ in range(repeat):
-            prediction = extractor(page.html, page.url)
-        seconds += (time.perf_counter() - start) / repeat
+    with_title = [page for page, _, _ in predictions if page.gold.get("title")]
+    with_date = [page for page, _, _ in predictions if page.gold.get("date")]
+    for page, prediction, _ in predictions:
         shared, predicted, wanted = body_scores(prediction.body, "\n".join(page.gold["body"]))
         per_page[page.id] = f1(shared, predicted, wanted)
         shared_sum, pred_sum, gold_sum = shared_sum + shared, pred_sum + predicted, gold_sum + wanted
@@ -126,13 +131,13 @@ def evaluate(name: str, extractor: Callable[[bytes, str], Prediction], corpus: l
         dates += bool(page.gold.get("date")) and prediction.date == page.gold["date"][:10]
     return {
         "extractor": name,
-        "body F1 macro": sum(per_page.values()) / len(corpus),
+        "body F1 macro": sum(per_page.values()) / len(predictions),
         "body F1 micro": f1(shared_sum, pred_sum, gold_sum),
         "pages < 0.90": sum(score < 0.90 for score in per_page.values()),
         "leak": leaked / lines if lines else None,
         "title exact": titles / len(with_title) if with_title else None,
         "date exact": dates / len(with_date) if with_date else None,
-        "s/page": seconds / len(corpus),
+        "s/page": sum(seconds for _, _, seconds in predictions) / len(predictions),
         "per_page": per_page,
     }
 
@@ -144,7 +149,12 @@ COLUMNS = ["extractor", "body F1 macro", "body F1 micro", "pages < 0.90", "leak"
 def measure_set(folder: Path, repeat: int, half: str | None) -> dict:
     """One corpus: every extractor over every page; the figures, and the per-page F1s."""
     corpus = load_corpus(folder, half)
-    results = [evaluate(name, extractor, corpus, repeat) for name, extractor in EXTRACTORS.items()]
+    # Page by page, each extractor in turn: a machine whose load changes during the run slows all alike.
+    predictions: dict[str, list[tuple[Page, Prediction, float]]] = {name: [] for name in EXTRACTORS}
+    for page in corpus:
+        for name, extractor in EXTRACTORS.items():
+            predictions[name].append((page, *timed(extractor, page, repeat)))
+    results = [figures(name, found) for name, found in predictions.items()]
     baseline = next(row["s/page"] for row in results if row["extractor"] == BASELINE)
     for row in results:
         row["time vs trafilatura"] = row["s/page"] / baseline
