@@ -4,7 +4,7 @@ A page names its headline several times: government meta tags (``ArticleTitle``)
 Twitter titles, the ``<title>`` (usually followed by channel and site names), headings and
 title-class elements, and the list page that linked to it. Each is wrong on some pages (a site name
 in ``<title>``, a logo in ``<h1>``, markup inside a meta tag, a truncated link text), but they rarely
-agree on the same wrong text. So every candidate, and every prefix of the ``<title>`` up to a
+agree on the same wrong text. So every candidate, and every prefix and part of the ``<title>`` at a
 separator, collects the weight of the sources that state the same words (loosely compared: no
 whitespace, no punctuation); the best supported one wins, and its source is recorded.
 """
@@ -44,11 +44,12 @@ _TITLE_ELEMENTS = XPath(
     "[not(ancestor-or-self::a)][not(self::title or self::meta or self::head or self::html or self::body)]"
 )
 _MAX_ELEMENTS = 12
-# Shorter than this (loose characters) a text is a column or site name ("通知公告"), not a headline.
+# Shorter than this (loose characters) a text is a column or site name ("通知公告"), not a headline;
+# longer than that, a paragraph.
 MIN_CHARS = 5
+_MAX_CHARS = 150
 # An element whose text is mostly one link's is a link to another article.
 _LINKED = 0.8
-_MAX_CHARS = 150
 # Title separators: "_", "|", "｜", " - ", "-" not between two ASCII letters or digits, "--", "—"
 # followed by a space. A "——" inside a headline introduces its subtitle and is not one.
 _SEPARATOR = re.compile(r"\s*(?:_+|\||｜|-{2,}|\s-\s|(?<![A-Za-z0-9])-|-(?![A-Za-z0-9])|—\s)\s*")
@@ -81,7 +82,8 @@ class Candidate:
 
 
 def tidy(text: str) -> str:
-    """One line without markup, one space where the layout put several, none between CJK characters."""
+    """One line without markup, one space where the layout put several, none where it only laid out
+    Han characters (see ``_LAYOUT_SPACE``)."""
     text = _TAG.sub("\0", text)
     # Markup between Han characters (a <br> in a wrapped headline) joins them; elsewhere it is a space.
     text = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\0+|\0+(?=[{_HAN}{_CJK_PUNCT}])", "", text).replace("\0", " ")
