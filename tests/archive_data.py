@@ -47,6 +47,7 @@ def fill(sessions: sessionmaker[Session]) -> Archive:
     _earlier_nights(sessions)
     seed, corrected = seed_article("000"), seed_article("001")
     hostile = replace(make_article(HOSTILE_URL, "fixture-songjiang", HOSTILE_TITLE, HOSTILE_BODY, NOW),
+                      title_source="heading", date_source="label",
                       attachments=(Attachment("防汛预案.pdf", "javascript:alert('attachment')"),
                                    Attachment("排涝泵站名单.xls", "http://www.songjiang.gov.cn/a/pumps.xls")))
     run(sessions, "crawl-1", [seed, corrected, cross_script(seed, REPRINT_URL), hostile])

@@ -54,6 +54,8 @@ def test_article_page_escapes_the_hostile_article(client: TestClient, archive: A
     assert "&lt;img src=x onerror=alert(&#34;body&#34;)&gt;" in page.text
     assert "javascript:" not in page.text.split("<h2>Attachments")[1].split("</ul>")[0].split('href="')[1]
     assert 'href="http://www.songjiang.gov.cn/a/pumps.xls"' in page.text
+    sources = page.text.split("Where each field came from")[1].split("<h2>")[0]
+    assert "<dt>title</dt><dd>heading</dd>" in sources and "<dt>date</dt><dd>label</dd>" in sources
 
 
 def test_article_page_shows_versions_and_the_story(client: TestClient, archive: Archive) -> None:
