@@ -112,3 +112,12 @@ def test_binary_formats_are_not_written_to_a_terminal(database_url: str) -> None
     result = subprocess.run([str(BIN / "govnews"), "export", "--format", "parquet"], stdout=secondary,
                             stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "GOVNEWS_DATABASE_URL": database_url})
     assert result.returncode == 2 and b"give --output PATH" in result.stderr
+
+
+def test_the_embedded_sqlite_database_exports_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'govnews.db'}"
+    seed = seed_article("000")
+    run(store.session_factory(url), "crawl-1", [seed, cross_script(seed, REPRINT)])
+    [line] = govnews(url, "--format", "jsonl", "--site", "fixture-reprints").stdout.splitlines()
+    article = json.loads(line)
+    assert article["url"] == REPRINT and article["cluster_id"] is not None and article["body_simplified"]
