@@ -4,11 +4,13 @@ person using them in Chromium, are in tests/test_archive_ui.py.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 import pytest
 from fastapi.testclient import TestClient
 
+from benchmarks.common import throwaway_database
 from pipeline import store
 from pipeline.archive.app import create_app
 from tests.archive_data import HOSTILE_TITLE, Archive, fill
@@ -16,14 +18,21 @@ from tests.archive_data import HOSTILE_TITLE, Archive, fill
 SITES = ["fixture-songjiang", "fixture-yancheng", "fixture-reprints"]
 
 
-@pytest.fixture
-def archive(database_url: str) -> Archive:
-    return fill(store.session_factory(database_url))
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    """One archive for the module: the pages only read it."""
+    with throwaway_database("govnews_pages") as url:
+        yield url
 
 
-@pytest.fixture
-def client(database_url: str, archive: Archive) -> TestClient:
-    return TestClient(create_app(cache(lambda: store.session_factory(database_url)), lambda: SITES))
+@pytest.fixture(scope="module")
+def archive(database: str) -> Archive:
+    return fill(store.session_factory(database))
+
+
+@pytest.fixture(scope="module")
+def client(database: str, archive: Archive) -> TestClient:
+    return TestClient(create_app(cache(lambda: store.session_factory(database)), lambda: SITES))
 
 
 def test_sites_page_lists_every_site_with_its_nights(client: TestClient) -> None:
