@@ -43,10 +43,10 @@ class SearchUnavailable(RuntimeError):
 
 
 def search(session: Session, query: Query, site: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, limit: int = 20, offset: int = 0) -> list[Hit]:
+           until: datetime | None = None, limit: int = 20, offset: int = 0, pool: int | None = POOL) -> list[Hit]:
     """The best ``limit`` articles containing every term of ``query`` (published in [since, until)
     and of ``site`` when given), with a snippet of each. A word found in most articles is
-    ranked among its newest ``POOL`` matches (reading every match's text is still needed to find them)."""
+    ranked among its newest ``pool`` matches (None: all of them)."""
     dialect = session.get_bind().dialect.name
     if dialect != "postgresql":
         raise SearchUnavailable(f"full-text search needs PostgreSQL; this database is {dialect}")
@@ -66,7 +66,7 @@ def search(session: Session, query: Query, site: str | None = None, since: datet
         if value is not None:
             params[name] = value
             filters.append(condition)
-    params["pool"] = POOL
+    params["pool"] = pool  # LIMIT NULL: no limit
     rows = session.execute(text(f"""
         WITH matches AS MATERIALIZED (
             SELECT id FROM articles
