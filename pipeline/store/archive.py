@@ -88,14 +88,18 @@ def recent_runs(session: Session, limit: int = NIGHTS) -> list[Run]:
 
 
 def _median_body_chars(session: Session, run_ids: Sequence[str], site: str | None) -> dict[tuple[str, str], int]:
-    statement = select(StoryMember.run_id, StoryMember.site, StoryMember.body_chars).where(
-        StoryMember.run_id.in_(run_ids))
-    if site is not None:
-        statement = statement.where(StoryMember.site == site)
+    """Per (run, site): the median body length of what the run indexed (in the server on PostgreSQL)."""
+    where = [StoryMember.run_id.in_(run_ids), *([StoryMember.site == site] if site is not None else [])]
+    if session.get_bind().dialect.name == "postgresql":
+        median = func.percentile_disc(0.5).within_group(StoryMember.body_chars)
+        rows = session.execute(select(StoryMember.run_id, StoryMember.site, median).where(*where)
+                               .group_by(StoryMember.run_id, StoryMember.site))
+        return {(run_id, member_site): chars for run_id, member_site, chars in rows}
+    statement = select(StoryMember.run_id, StoryMember.site, StoryMember.body_chars).where(*where)
     lengths: dict[tuple[str, str], list[int]] = {}
     for run_id, member_site, chars in session.execute(statement):
         lengths.setdefault((run_id, member_site), []).append(chars)
-    return {key: sorted(values)[len(values) // 2] for key, values in lengths.items()}
+    return {key: sorted(values)[(len(values) - 1) // 2] for key, values in lengths.items()}  # the lower median, as PostgreSQL
 
 
 def _nights(runs: Sequence[Run], medians: dict[tuple[str, str], int], site: str) -> tuple[Night, ...]:
