@@ -64,7 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                "AIRFLOW_CONN_GOVNEWS_DB": make_url(articles).set(drivername="postgresql")
                .render_as_string(hide_password=False)}
         env.pop("GOVNEWS_DATABASE_URL", None)  # the connection is the archive's only way to the articles
-        for command in ([str(BIN / "airflow"), "db", "migrate"], [sys.executable, str(ROOT / "deploy" / "airflow_init.py")]):
+        for command in ([str(BIN / "airflow"), "db", "migrate"],
+                        [sys.executable, str(ROOT / "deploy" / "airflow_init.py")]):
             done = subprocess.run(command, env=env, cwd=home, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stdout + done.stderr
         log = home / "api-server.log"
@@ -117,7 +118,8 @@ def test_the_archive_needs_an_airflow_login(server: Server) -> None:
     assert status == 303 and headers["location"].startswith("/auth/login?next="), headers
     status, _, _ = _get(f"{server.url}/govnews/", {"Authorization": "Bearer not-a-token"})
     assert status == 403
-    request = urllib.request.Request(f"{server.url}/auth/token", method="POST", headers={"Content-Type": "application/json"},
+    request = urllib.request.Request(f"{server.url}/auth/token", method="POST",
+                                     headers={"Content-Type": "application/json"},
                                      data=json.dumps({"username": "admin", "password": server.password}).encode())
     with urllib.request.urlopen(request, timeout=30) as response:
         token = json.loads(response.read())["access_token"]

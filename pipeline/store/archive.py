@@ -99,7 +99,8 @@ def _median_body_chars(session: Session, run_ids: Sequence[str], site: str | Non
     lengths: dict[tuple[str, str], list[int]] = {}
     for run_id, member_site, chars in session.execute(statement):
         lengths.setdefault((run_id, member_site), []).append(chars)
-    return {key: sorted(values)[(len(values) - 1) // 2] for key, values in lengths.items()}  # the lower median, as PostgreSQL
+    # The lower median, as percentile_disc(0.5) gives it.
+    return {key: sorted(values)[(len(values) - 1) // 2] for key, values in lengths.items()}
 
 
 def _nights(runs: Sequence[Run], medians: dict[tuple[str, str], int], site: str) -> tuple[Night, ...]:
@@ -152,7 +153,8 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
     article = session.get(Article, article_id)
     if article is None:
         return None
-    cluster_id = session.scalar(select(StoryMember.cluster_id).where(StoryMember.canonical_url == article.canonical_url))
+    cluster_id = session.scalar(select(StoryMember.cluster_id)
+                                .where(StoryMember.canonical_url == article.canonical_url))
     versions = session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
                                .order_by(ArticleVersion.version))
     return ArticleDetail(article, cluster_id, tuple(versions), _field_sources(article))
