@@ -75,13 +75,13 @@ def _settings():  # type: ignore[no-untyped-def]
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.settings import Settings, sqlalchemy_url
+    from pipeline.settings import Settings
 
     try:
         connection = Connection.get("govnews_db")
     except AirflowNotFoundException:
         return Settings()
-    return Settings(database_url=sqlalchemy_url(connection.get_uri()))
+    return Settings(database_url=connection.get_uri())  # postgres://… as Airflow renders it: normalised
 
 
 @task(retries=0)  # bad parameters are not transient: fail at once, with the reason

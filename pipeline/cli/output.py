@@ -32,9 +32,3 @@ def print_report(summary: dict[str, object]) -> None:
         console.print(f"[yellow]{failure['site']}[/yellow]: {failure['reason']} {failure['url']} "
                       f"{failure['detail']}")
 
-
-def safe_url(url: str) -> str:
-    """A database URL fit to print: the password masked."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
