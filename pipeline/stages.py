@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
 from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
+from pipeline.progress import Extracted, LogLines, Progress, SiteCrawl
 from pipeline.records import Article, Rejected
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Settings, masked
 from pipeline.store.clusters import Staged, index_batch
 from pipeline.store.load import load_run
 
@@ -32,28 +34,39 @@ class CrawlError(RuntimeError):
 
 
 def crawl(settings: Settings, run_id: str, sites: Sequence[str], max_pages: int | None = None,
-          recrawl_since: date | None = None) -> None:
-    """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor."""
+          recrawl_since: date | None = None, progress: Progress | None = None) -> None:
+    """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor.
+
+    The process reports each site's progress on its standard output (plain log lines by default)."""
     if not sites:
         return
     from spiders.command import crawl_command, crawl_env  # no Scrapy import: builds the command only
 
-    command = [sys.executable, "-m", "spiders.runner", *crawl_command(run_id, sites, max_pages, recrawl_since)]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise CrawlError(f"crawl of {', '.join(sites)} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+    progress = progress or LogLines()
+    command = [sys.executable, "-m", "spiders.runner", "--progress",
+               *crawl_command(run_id, sites, max_pages, recrawl_since)]
+    with tempfile.TemporaryFile() as log, progress.stage("crawl"):  # the log is shown only on failure
+        with subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
+                              stdout=subprocess.PIPE, stderr=log, text=True) as process:
+            for line in process.stdout or ():
+                if site := SiteCrawl.from_line(line):
+                    progress.crawled(site)
+        if process.returncode != 0:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 4000))
+            tail = masked(log.read().decode("utf-8", "replace"))
+            raise CrawlError(f"crawl of {', '.join(sites)} failed (exit {process.returncode}):\n{tail}")
 
 
 @dataclass
 class ExtractCounts:
     articles: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    read: int = 0  # pages saved so far, articles or not
 
 
 def extract(
     sessions: sessionmaker[Session], run_id: str | None, sites: Sequence[str] | None = None,
-    record_as: str | None = None,
+    record_as: str | None = None, progress: Progress | None = None,
 ) -> ExtractCounts:
     """Extract stored pages (one run's, or all with ``run_id=None``) into the staging table.
 
@@ -62,14 +75,16 @@ def extract(
     from pipeline.extract import extract as extract_page  # trafilatura is heavy: import when used
 
     counts = ExtractCounts()
+    progress = progress or LogLines()
     run = record_as or run_id or "reextract"
-    with sessions() as reader:
+    with sessions() as reader, progress.stage("extract"):
         batch: list[tuple[int, Article | Rejected]] = []
         for page_id, page in store.pages_of_run(reader, run_id, sites):
             batch.append((page_id, extract_page(page)))
             if len(batch) >= BATCH_SIZE:
                 _save_extracted(sessions, run, batch, counts)
                 batch = []
+            progress.extracted(Extracted(counts.read + len(batch), counts.articles, sum(counts.rejected.values())))
         _save_extracted(sessions, run, batch, counts)
     return counts
 
@@ -92,6 +107,7 @@ def _save_extracted(
         store.save_extractions(session, run_id, articles)
         store.save_rejections(session, run_id, rejections)
     counts.articles += len(articles)
+    counts.read += len(batch)
 
 
 def near_config(settings: Settings) -> NearConfig:
