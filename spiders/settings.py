@@ -29,6 +29,7 @@ RETRY_TIMES = 2  # 5xx, 408, 429, time-outs, resets, truncated bodies; 403/412 a
 GOVNEWS_BACKOFF_BASE = 1.0  # seconds between requests to a host after its first retry, doubling
 GOVNEWS_BACKOFF_MAX = _settings.backoff_max
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
