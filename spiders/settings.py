@@ -12,6 +12,7 @@ _settings = Settings()
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders.spiders"]
 NEWSPIDER_MODULE = "spiders.spiders"
+COMMANDS_MODULE = "spiders.commands"  # `scrapy crawl generic` checks its -a site= first
 
 USER_AGENT = _settings.agent
 ROBOTSTXT_OBEY = True  # a registry entry may opt out only with a written reason
