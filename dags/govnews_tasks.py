@@ -89,6 +89,7 @@ def plan() -> list[str]:
     from datetime import UTC, datetime
 
     from pipeline import runs, store
+    from pipeline.settings import masked
 
     run_id, params = _context()
     request = _request(params)
@@ -96,7 +97,7 @@ def plan() -> list[str]:
     sites = runs.resolve_sites(runs.registry_for(settings), request)
     with store.session_factory(settings.database_url).begin() as session:
         store.start_run(session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC))
-    print(f"run {run_id}: {len(sites)} site(s): {', '.join(sites)}")
+    print(f"run {run_id}: {len(sites)} site(s) into {masked(settings.database_url)}: {', '.join(sites)}")
     return sites
 
 

@@ -90,9 +90,13 @@ def test_trigger_form_params(dagbag) -> None:  # type: ignore[no-untyped-def]
         assert params.get_param(name).description, f"param {name} needs a description for the form"
 
 
-def airflow_connection_uri(database_url: str) -> str:
+CONNECTION_PASSWORD = "pw-not-for-task-logs"
+
+
+def airflow_connection_uri(database_url: str, password: str | None = None) -> str:
     url = make_url(database_url)
-    return f"postgresql://{url.username}@{url.host}:{url.port}/{url.database}"
+    login = f"{url.username}:{password}" if password else url.username
+    return f"postgresql://{login}@{url.host}:{url.port}/{url.database}"
 
 
 def article_count(database_url: str) -> int:
@@ -100,13 +104,17 @@ def article_count(database_url: str) -> int:
         return session.scalar(select(func.count()).select_from(Article))
 
 
-def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(dagbag, database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # The articles database reaches the tasks the Airflow way: the govnews_db connection.
-    monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url))
+def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(dagbag, database_url, monkeypatch, capfd) -> None:  # type: ignore[no-untyped-def]
+    # The articles database reaches the tasks the Airflow way: the govnews_db connection, in the
+    # postgresql:// form people write, with a password (the local server trusts; the logs must not show it).
+    monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url, password=CONNECTION_PASSWORD))
     monkeypatch.delenv("GOVNEWS_DATABASE_URL", raising=False)
     dag = dagbag.get_dag("govnews_replay")
     first = dag.test()
-    assert first.state == "success", "the replay DAG run failed: see the task logs above"
+    logs = "".join(capfd.readouterr())
+    assert first.state == "success", f"the replay DAG run failed; its logs end:\n{logs[-5000:]}"
+    assert "site(s) into postgresql+psycopg2://" in logs and ":***@" in logs
+    assert CONNECTION_PASSWORD not in logs, "a task log shows the database password"
     assert article_count(database_url) == 5
     second = dag.test()
     assert second.state == "success"
