@@ -102,12 +102,17 @@ def _save_extracted(
                 store.drop_extraction(session, page_id)
                 counts.rejected[result.reason] = counts.rejected.get(result.reason, 0) + 1
             else:
-                url = canonical_url(result.url)
-                articles.append((page_id, store.article_row(result, url, body_hash(result.body_simplified))))
+                articles.append((page_id, extraction_row(result)))
         store.save_extractions(session, run_id, articles)
         store.save_rejections(session, run_id, rejections)
     counts.articles += len(articles)
     counts.read += len(batch)
+
+
+def extraction_row(article: Article) -> dict[str, object]:
+    """The staged row of an extracted article: keyed by its canonical URL, its body hashed as the
+    normalized Simplified text, so a re-crawl that changed only spacing or script is no new version."""
+    return store.article_row(article, canonical_url(article.url), body_hash(article.body_simplified))
 
 
 def near_config(settings: Settings) -> NearConfig:
