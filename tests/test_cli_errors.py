@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.common import SERVER
 from tests.commands import ROOT, assert_user_error, clean_env, free_port, govnews
+from tests.crawling import failing_registry
 
 
 def sqlite_env(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -101,19 +102,6 @@ def test_crawling_the_fixture_sites_with_no_fixture_server(tmp_path: Path) -> No
     done = govnews("crawl", "fixture-songjiang", env=sqlite_env(tmp_path, GOVNEWS_FIXTURE_ORIGIN=origin))
     assert_user_error(done, 2, f"the fixture sites are served at {origin}", "nothing answers there",
                       "start `govnews fixtures serve`", "`govnews replay`")
-
-
-def failing_registry(tmp_path: Path) -> Path:
-    registry = tmp_path / "sites.yaml"
-    registry.write_text(f"""
-- name: unreachable
-  start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
-  article_url: 't\\d+\\.html'
-- name: broken
-  start_urls: [www.example.gov.cn/index.html]
-  article_url: 't\\d+\\.html'
-""", encoding="utf-8")
-    return registry
 
 
 def test_crawl_of_an_unreachable_site_exits_3(tmp_path: Path) -> None:

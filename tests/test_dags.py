@@ -104,7 +104,8 @@ def article_count(database_url: str) -> int:
         return session.scalar(select(func.count()).select_from(Article))
 
 
-def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(dagbag, database_url, monkeypatch, capfd) -> None:  # type: ignore[no-untyped-def]
+def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(  # type: ignore[no-untyped-def]
+        dagbag, database_url, monkeypatch, capfd) -> None:
     # The articles database reaches the tasks the Airflow way: the govnews_db connection, in the
     # postgresql:// form people write, with a password (the local server trusts; the logs must not show it).
     monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url, password=CONNECTION_PASSWORD))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import unicodedata
 from collections.abc import Iterator
 
@@ -17,6 +16,7 @@ from pipeline.fixtures.seed_sites import INLINE, chrome_inside, load_manifest
 from pipeline.settings import Settings
 from pipeline.store.models import Article, Extraction, Page, Rejection
 from tests.conftest import empty_database
+from tests.crawling import failing_registry
 
 FIXTURE_SITES = ["fixture-songjiang", "fixture-yancheng"]
 MANIFEST = load_manifest()
@@ -129,25 +129,8 @@ def test_rerunning_a_single_stage_is_idempotent(settings: Settings, replayed: di
     assert table_snapshot(settings.database_url) == before
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_broken_and_unreachable_sites_are_reported_and_spare_the_others(settings: Settings, tmp_path) -> None:
-    extra = tmp_path / "sites.yaml"
-    extra.write_text(
-        f"""
-- name: unreachable
-  start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
-  article_url: 't\\d+\\.html'
-- name: broken
-  start_urls: [www.example.gov.cn/index.html]
-  article_url: 't\\d+\\.html'
-""",
-        encoding="utf-8",
-    )
+    extra = failing_registry(tmp_path)
     summary = run_all(settings.model_copy(update={"registry": str(extra)}), "faults-1",
                       ["fixture-yancheng", "unreachable", "broken"], None)
     assert summary["sites"]["fixture-yancheng"]["articles"] == 2

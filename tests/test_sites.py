@@ -170,8 +170,8 @@ def test_sites_check_without_internet_says_unreachable_per_site(tmp_path: Path) 
     closed = f"http://127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("GOVNEWS_")}
     env.update(http_proxy=closed, https_proxy=closed, HTTP_PROXY=closed, HTTPS_PROXY=closed, no_proxy="")
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "sites", "check", "--format", "json", "--timeout", "3"],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    check = [sys.executable, "-m", "pipeline.cli", "sites", "check", "--format", "json", "--timeout", "3"]
+    done = subprocess.run(check, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert done.returncode == 1, done.stderr
     checks = json.loads(done.stdout)
     assert len(checks) >= 20

@@ -72,7 +72,8 @@ def _articles(args: argparse.Namespace, settings: Settings) -> None:
     if args.search_title:
         query = query.where(Article.title.contains(args.search_title, autoescape=True))
     with open_sessions(settings)() as session:
-        rows = session.execute(query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(args.limit)).all()
+        newest_first = query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        rows = session.execute(newest_first.limit(args.limit)).all()
     table = Table("id", "site", "published", "title", title=f"{len(rows)} articles (newest first, at most "
                   f"{args.limit})")
     for article_id, site, published, title, duplicate_of in rows:
