@@ -96,8 +96,8 @@ class LogLines(Progress):
         elif self._due():
             running = [s for s in self.sites.values() if not s.done]
             stored = sum(s.stored for s in self.sites.values())
-            self.write(f"{self.name}: {stored} pages stored, {len(running)} of {len(self.sites)} sites "
-                       f"running ({self._elapsed()}): " + "; ".join(s.summary() for s in running))
+            self.write(f"{self.name}: {stored} pages stored, {len(running)} sites crawling ({self._elapsed()}): "
+                       + "; ".join(s.summary() for s in running))
 
     def extracted(self, counts: Extracted) -> None:
         if self._due():
