@@ -51,10 +51,11 @@ masked_url() {
 start_component() {
   local name=$1; shift
   # Its own session: a Ctrl-C reaches it only through the trap of run_until_stopped, which stops
-  # everything in order. SIGINT is restored (a background job would ignore it), so that it can
-  # shut down cleanly; the filter ignores the signals, so the component can still log its shutdown.
-  # standalone's own "Airflow is ready" is dropped: it comes before the UI answers.
-  (trap - INT QUIT; exec setsid "$@") \
+  # everything in order. SIGINT is set back to its default (a background job, or a script started
+  # with SIGINT ignored, would pass on "ignore"), so that SIGINT shuts it down cleanly; the filter
+  # ignores the signals, so the component can still log its shutdown. standalone's own "Airflow is
+  # ready" is dropped: it comes before the UI answers.
+  env --default-signal=INT,QUIT setsid "$@" \
     > >(trap '' INT TERM HUP; exec sed -u -e '/| Airflow is ready$/d' -e "s/^/$name | /") 2>&1 < /dev/null &
   components+=("$!")
 }
