@@ -90,7 +90,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> None:
     from pipeline.cli.output import print_report
 
     with store.session_factory(settings.database_url).begin() as session:
-        print_report(stages.report(session, args.run_id, datetime.now(UTC)))
+        print_report(stages.report(session, args.run_id, datetime.now(UTC), stages.health_config(settings)))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:
@@ -126,7 +126,7 @@ def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str)
     with sessions.begin() as session:
         stages.load(session, run_id, datetime.now(UTC))
     with sessions.begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC))
+        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
     print_report(summary)
     return summary
 
