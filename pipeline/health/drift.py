@@ -128,9 +128,10 @@ def _blocked(latest: SiteMetrics, history: Sequence[SiteMetrics], config: Health
         return NOT_JUDGED
     if not is_blocked(latest, config):
         return CLEAR
-    return True, Alert("blocked", f"{latest.site} answered with an anti-bot challenge ({latest.blocked_pages} "
-                       f"page(s)) and its crawl stopped; `govnews sites check {latest.site}` names the protection: "
-                       "raise the site's delay in its registry entry or ask its operators", latest.blocked_pages)
+    return True, Alert("blocked", f"{latest.site} answered {latest.blocked_pages} fetch(es) with an anti-bot "
+                       f"challenge (crawl {latest.crawl_outcome or 'not recorded'}); `govnews sites check "
+                       f"{latest.site}` names the protection: raise the site's delay in its registry entry or ask "
+                       "its operators", latest.blocked_pages)
 
 
 def _no_new_links(latest: SiteMetrics, history: Sequence[SiteMetrics],
@@ -138,28 +139,37 @@ def _no_new_links(latest: SiteMetrics, history: Sequence[SiteMetrics],
     if latest.new_links is None or latest.links_found is None or is_blocked(latest, config):
         return NOT_JUDGED  # no crawl, or a wall that `blocked` reports
     crawled = [m for m in history if m.new_links is not None and m.links_found is not None]
-    if latest.links_found == 0:  # the lists name nothing at all: not a quiet night, a broken list
-        found = baseline([m.links_found for m in crawled], config)  # type: ignore[misc]
-        if found is None:
-            return NOT_JUDGED
-        if found.center == 0:
-            return CLEAR
-        return True, Alert("no_new_links", f"the list pages of {latest.site} named no article links (usually "
-                           f"{found.center:.0f}): the list's template, URL or the registry's article_url pattern "
-                           f"no longer match; `govnews sites check {latest.site}` shows what the list yields",
-                           0, found.center, 0)
+    if latest.links_found == 0:
+        return _empty_lists(latest, crawled, config)
     if latest.new_links > 0:
         return CLEAR
-    quiet = config.quiet_nights - 1  # earlier runs that must have been quiet too
-    recent, earlier = crawled[len(crawled) - quiet:] if quiet else [], crawled[:len(crawled) - quiet]
-    if len(recent) < quiet or any(m.new_links for m in recent):
+    return _quiet_runs(latest, crawled, config)
+
+
+def _empty_lists(latest: SiteMetrics, crawled: Sequence[SiteMetrics], config: HealthConfig) -> tuple[bool, Alert | None]:
+    """The lists name no article at all: not a quiet night but a broken list, so it alerts at once."""
+    found = baseline([m.links_found or 0 for m in crawled], config)
+    if found is None:
+        return NOT_JUDGED
+    if found.center == 0:
         return CLEAR
-    usual = earlier[-config.window:]
+    return True, Alert("no_new_links", f"the list pages of {latest.site} named no article links (usually "
+                       f"{found.center:.0f}): the list's template or URL changed, or the entry's article_url no "
+                       f"longer matches; `govnews sites check {latest.site}` shows what the list yields",
+                       0, found.center, 0)
+
+
+def _quiet_runs(latest: SiteMetrics, crawled: Sequence[SiteMetrics], config: HealthConfig) -> tuple[bool, Alert | None]:
+    """No new link in ``quiet_nights`` runs in a row (this one included), where most runs bring some."""
+    split = max(len(crawled) - (config.quiet_nights - 1), 0)
+    recent, usual = crawled[split:], crawled[:split][-config.window:]
+    if len(recent) < config.quiet_nights - 1 or any(m.new_links for m in recent):
+        return CLEAR
     if len(usual) < config.min_history:
         return NOT_JUDGED
     if sum(bool(m.new_links) for m in usual) * 2 < len(usual):
         return CLEAR  # the site is usually quiet
-    typical = median(m.new_links for m in usual)  # type: ignore[type-var]
+    typical = median(m.new_links or 0 for m in usual)
     return True, Alert("no_new_links", f"no new article links on {latest.site} for {config.quiet_nights} runs, "
                        f"where it usually has some ({typical:.0f} a run): the site may have moved its news to "
                        "another column; compare its start page with the registry entry", 0, typical, 0)
