@@ -44,6 +44,7 @@ class JsonApi(BaseModel):
     items: str  # the list of articles, e.g. "articles"
     url: str  # in each item, e.g. "url"
     date: str | None = None  # in each item, e.g. "publish_time" (text or epoch)
+    title: str | None = None  # in each item, e.g. "title": what extraction weighs as the list's title
     total_pages: str | None = None  # e.g. "page_count"; else paging ends at an empty page
     page_param: str = "page"
 

@@ -59,16 +59,22 @@ def extract(
 ) -> ExtractCounts:
     """Extract stored pages (one run's, or all with ``run_id=None``) into the staging table.
 
-    Rejections are recorded under ``record_as`` (default: the run id).
+    Each site's name is learned first from the ``<title>``s of its stored pages, so that it can be
+    told from the headline. Rejections are recorded under ``record_as`` (default: the run id).
     """
     from pipeline.extract import extract as extract_page  # trafilatura is heavy: import when used
+    from pipeline.extract import learn_site_names
 
     counts = ExtractCounts()
     run = record_as or run_id or "reextract"
+    site_names: dict[str, frozenset[str]] = {}
     with sessions() as reader:
         batch: list[tuple[int, Article | Rejected]] = []
         for page_id, page in store.pages_of_run(reader, run_id, sites):
-            batch.append((page_id, extract_page(page)))
+            if page.site not in site_names:
+                with sessions() as session:
+                    site_names[page.site] = learn_site_names(store.page_heads(session, page.site))
+            batch.append((page_id, extract_page(page, site_names[page.site])))
             if len(batch) >= BATCH_SIZE:
                 _save_extracted(sessions, run, batch, counts)
                 batch = []
@@ -149,4 +155,3 @@ def report(session: Session, run_id: str, now: datetime, config: HealthConfig = 
     summary: dict[str, object] = {"sites": counts, "failures": failures, "alerts": alerts}
     store.finish_run(session, run_id, json.loads(json.dumps(summary)), now)
     return summary
-

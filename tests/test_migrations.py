@@ -65,3 +65,34 @@ def test_band_keys_migration_rebuilds_the_same_index_both_ways() -> None:
         assert clusters["http://news.example.com/sh/traditional-000.html"] == clusters[canonical_url(seed.url)]
         assert clusters["http://news.example.com/sh/other.html"] != clusters[canonical_url(seed.url)]
         engine.dispose()
+
+
+def test_metadata_sources_migration_keeps_rows_both_ways() -> None:
+    """0005 adds the list page's title and date to pages and the title/date sources to articles."""
+    from dataclasses import replace
+    from datetime import date
+
+    from pipeline.records import RawPage
+
+    with throwaway_database("govnews_migration") as url:
+        sessions = store.session_factory(url)
+        article = replace(seed_article("000"), title_source="meta", date_source="label")
+        run(sessions, "seeds-1", [article])
+        with sessions.begin() as session:
+            store.save_pages(session, "seeds-1", [RawPage(article.url, article.site, 200, {}, b"<html></html>",
+                                                          article.published_at, listed_title="标题",
+                                                          listed_date=date(2020, 4, 7))])
+        engine = sessions.kw["bind"]
+
+        _migrate(engine, "0004")
+        with engine.connect() as connection:
+            columns = {row[1] for row in connection.execute(text(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"))}
+            assert not columns & {"title_source", "date_source", "listed_title", "listed_date"}
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+
+        _migrate(engine, "head")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT title_source, date_source FROM articles")).one() == ("", "")
+            assert connection.execute(text("SELECT listed_title, listed_date FROM pages")).one() == (None, None)
+        engine.dispose()

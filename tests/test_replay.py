@@ -13,7 +13,7 @@ from pipeline.clean.pinyin import strip_pinyin
 from pipeline.cli.stages import run_all
 from pipeline.fixtures.seed_sites import load_manifest
 from pipeline.settings import Settings
-from pipeline.store.models import Article, Extraction, Page, Rejection
+from pipeline.store.models import Article, ArticleVersion, Extraction, Page, Rejection, Run
 from tests.conftest import empty_database
 
 FIXTURE_SITES = ["fixture-songjiang", "fixture-yancheng"]
@@ -159,7 +159,14 @@ def test_reextract_updates_only_what_changed(settings: Settings, replayed: dict[
     assert main(["reextract", "--site", "fixture-songjiang"]) == 0
     with sessions() as session:
         articles = session.scalars(select(Article)).all()
+        versions = session.scalars(select(ArticleVersion)).all()
+        report = session.scalars(select(Run.report).where(Run.run_id.startswith("reextract__"))
+                                 .order_by(Run.started_at.desc())).first()
     changed = [a for a in articles if "会议开始。" in a.body]
     assert [a.title for a in changed] == [fixture.title]
-    assert all(a.extractor_version == EXTRACTOR_VERSION for a in articles)
+    assert all(a.extractor_version == EXTRACTOR_VERSION and a.title_source and a.date_source for a in articles)
     assert len(articles) == len(before["articles"]), "re-extraction adds no rows"
+    assert [(v.article_id, "会议开始。" in v.body) for v in versions] == [(changed[0].id, False)], \
+        "the previous text is kept as a version"
+    assert report["sites"]["fixture-songjiang"]["updated"] == 1, "the report counts the changed article"
+    assert report["sites"]["fixture-songjiang"]["versions"] == 1

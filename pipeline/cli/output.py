@@ -20,7 +20,8 @@ def shown_time(when: datetime | None) -> str:
 
 
 def print_report(summary: dict[str, object]) -> None:
-    columns = {"pages": "pages fetched", "articles": "new articles", "versions": "new versions",
+    columns = {"pages": "pages fetched", "articles": "new articles", "updated": "changed articles",
+               "versions": "new versions",
                "duplicates": "exact duplicates", "near_duplicates": "near-duplicates",
                "cross_script": "cross-script copies", "failures": "failures"}
     table = Table("site", *columns.values(), title="run summary")

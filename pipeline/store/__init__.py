@@ -17,6 +17,7 @@ from pipeline.store.crawl import (
     known_pages,
     last_crawl,
     mark_unchanged,
+    page_heads,
     pages_of_run,
     save_pages,
     save_rejections,
@@ -43,7 +44,7 @@ from pipeline.store.staging import (
 
 __all__ = [
     "ARTICLE_FIELDS", "COUNTS", "article_row", "begin_crawl", "dedupe_slices", "drop_extraction", "end_crawl",
-    "finish_run", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate", "pages_of_run",
+    "finish_run", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate", "page_heads", "pages_of_run",
     "rejection_reasons", "run_counts", "run_sites", "save_decisions", "save_extractions", "save_pages",
     "save_rejections", "session_factory", "staged_for_dedupe", "start_run", "stored_body_hashes",
 ]  # fmt: skip

@@ -65,14 +65,14 @@ def article_facts(session: Session, run_id: str) -> dict[str, list[ArticleFacts]
     """Per site, what the metrics need of the articles the run extracted (no text is read)."""
     rows = session.execute(
         select(Extraction.site, Extraction.canonical_url, Extraction.title != "", Extraction.published_at.is_not(None),
-               func.coalesce(Extraction.source, "") != "", func.length(Extraction.body), Extraction.body_hash,
-               Extraction.flags)
+               func.coalesce(Extraction.source, "") != "", Extraction.date_source, func.length(Extraction.body),
+               Extraction.body_hash, Extraction.flags)
         .where(Extraction.run_id == run_id)
     )
     facts: dict[str, list[ArticleFacts]] = {}
-    for site, url, has_title, has_date, has_source, chars, body_hash, flags in rows:
-        facts.setdefault(site, []).append(ArticleFacts(url, bool(has_title), bool(has_date), bool(has_source), "",
-                                                       chars, body_hash, frozenset(flags or ())))
+    for site, url, has_title, has_date, has_source, date_source, chars, body_hash, flags in rows:
+        facts.setdefault(site, []).append(ArticleFacts(url, bool(has_title), bool(has_date), bool(has_source),
+                                                       date_source, chars, body_hash, frozenset(flags or ())))
     return facts
 
 

@@ -16,13 +16,14 @@ Tables, in the order the stages fill them:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -94,6 +95,10 @@ class Page(Base):
     encoding: Mapped[str | None] = mapped_column(String(40))  # the registry's override, if any
     fetched_at: Mapped[datetime] = mapped_column(Timestamp)
     checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last 304: unchanged since fetched
+    # What the list page that linked to the article showed: the link's text (or title attribute)
+    # and the date beside it; extraction weighs them against the page's own statements.
+    listed_title: Mapped[str | None] = mapped_column(Text)
+    listed_date: Mapped[date | None] = mapped_column(Date)
 
 
 class CrawlState(Base):
@@ -141,6 +146,9 @@ class ArticleColumns:
     flags: Mapped[list[str]] = mapped_column(Json)
     attachments: Mapped[list[dict[str, str]]] = mapped_column(Json)
     extractor_version: Mapped[str] = mapped_column(String(40))
+    # Where the title and the date came from ("meta", "heading", "title", ...; "label", "url", ...).
+    title_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    date_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class Extraction(ArticleColumns, Base):

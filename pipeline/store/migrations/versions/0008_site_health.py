@@ -1,7 +1,7 @@
 """site health: per-site crawl stats, metrics and drift alerts of each run
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
