@@ -105,7 +105,9 @@ def test_the_steady_site_never_alerts(history: History) -> None:
     assert not any(history.alerts(STEADY).values())
     with store.session_factory(history.settings.database_url)() as session:
         judged = stored.measured_runs(session, [STEADY])[STEADY]
+        last_good = {site: m.run_id for site, m in stored.last_good_runs(session, SITES).items()}
     assert judged == NIGHTS
+    assert last_good == {STEADY: run_id(NIGHTS), **dict.fromkeys(BREAKS, run_id(BREAK - 1))}
 
 
 def test_each_sites_crawl_is_recorded(history: History) -> None:

@@ -1,7 +1,8 @@
 """Site health: each site's crawl stats, metrics and open drift alerts per run (``pipeline/health``).
 
 Readers for the UI and the command line: :func:`latest_health` (every site's latest measured run
-and its open alerts) and :func:`metrics_history` (a site's runs, newest first).
+and its open alerts), :func:`metrics_history` (a site's runs, newest first) and
+:func:`last_good_runs` (each site's latest run without an open alert).
 """
 
 from __future__ import annotations
@@ -96,26 +97,31 @@ def _record(row: SiteMetrics) -> MetricsRecord:
     return MetricsRecord(**{name: getattr(row, name) for name in METRIC_FIELDS})
 
 
+def _latest(session: Session, sites: Collection[str], limit: int, *conditions: Any) -> dict[str, list[MetricsRecord]]:
+    """Per site (all when ``sites`` is empty), its ``limit`` latest runs meeting ``conditions``, oldest first."""
+    query = select(SiteMetrics, func.row_number().over(
+        partition_by=SiteMetrics.site,
+        order_by=(SiteMetrics.run_started_at.desc(), SiteMetrics.run_id.desc())).label("rank")).where(*conditions)
+    if sites:
+        query = query.where(SiteMetrics.site.in_(list(sites)))
+    ranked = query.subquery()
+    row = aliased(SiteMetrics, ranked)
+    found: dict[str, list[MetricsRecord]] = {}
+    for metrics in session.scalars(select(row).where(ranked.c.rank <= limit)
+                                   .order_by(row.site, row.run_started_at, row.run_id)):
+        found.setdefault(metrics.site, []).append(_record(metrics))
+    return found
+
+
 def recent_metrics(session: Session, sites: Collection[str], limit: int,
                    before: tuple[datetime, str] | None = None) -> dict[str, list[MetricsRecord]]:
     """Per site (all when ``sites`` is empty), its ``limit`` last measured runs, oldest first; with
     ``before`` (a run's start and id), only the runs before that one."""
-    query = select(SiteMetrics, func.row_number().over(
-        partition_by=SiteMetrics.site,
-        order_by=(SiteMetrics.run_started_at.desc(), SiteMetrics.run_id.desc())).label("rank"))
-    if sites:
-        query = query.where(SiteMetrics.site.in_(list(sites)))
-    if before is not None:
-        started, run_id = before
-        query = query.where(or_(SiteMetrics.run_started_at < started,
-                                and_(SiteMetrics.run_started_at == started, SiteMetrics.run_id < run_id)))
-    ranked = query.subquery()
-    row = aliased(SiteMetrics, ranked)
-    history: dict[str, list[MetricsRecord]] = {}
-    for metrics in session.scalars(select(row).where(ranked.c.rank <= limit)
-                                   .order_by(row.site, row.run_started_at, row.run_id)):
-        history.setdefault(metrics.site, []).append(_record(metrics))
-    return history
+    if before is None:
+        return _latest(session, sites, limit)
+    started, run_id = before
+    return _latest(session, sites, limit, or_(SiteMetrics.run_started_at < started,
+                                              and_(SiteMetrics.run_started_at == started, SiteMetrics.run_id < run_id)))
 
 
 def metrics_history(session: Session, site: str, limit: int) -> list[MetricsRecord]:
@@ -167,3 +173,9 @@ def latest_health(session: Session, sites: Collection[str] = ()) -> list[tuple[M
     alerts = alerts_of(session, {site: m.run_id for site, m in latest.items()})
     return [(m, sorted(alerts.get(site, {}).values(), key=lambda a: a.alert.name))
             for site, m in sorted(latest.items())]
+
+
+def last_good_runs(session: Session, sites: Collection[str] = ()) -> dict[str, MetricsRecord]:
+    """Per site, its latest measured run after which no alert was open."""
+    alerted = select(SiteAlert.run_id).where(SiteAlert.run_id == SiteMetrics.run_id, SiteAlert.site == SiteMetrics.site)
+    return {site: runs[-1] for site, runs in _latest(session, sites, 1, ~alerted.exists()).items()}
