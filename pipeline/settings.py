@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     dedupe_threshold: float = Field(default=0.5, gt=0, le=1, description="Estimated Jaccard similarity "
                                     "of two bodies' 5-character shingles from which they are one story.")
 
+    health_window: int = Field(default=14, ge=3, description="Earlier runs of a site its health baseline "
+                               "(median and MAD of each measure) is taken from.")
+    health_min_history: int = Field(default=5, ge=2, description="Earlier runs a site needs before a drift "
+                                    "check judges it (blocked needs none).")
+    health_quiet_nights: int = Field(default=3, ge=1, description="Runs in a row without a new link before "
+                                     "no_new_links, for a site that usually has some.")
+    health_callback: str = Field(default="", description="'module:function' called with the Airflow context "
+                                 "when the nightly health task fails because a site newly broke.")
+
     @field_validator("database_url")
     @classmethod
     def _usable_database_url(cls, url: str) -> str:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
 from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
+from pipeline.health.assess import assess_run
+from pipeline.health.drift import HealthConfig, SiteHealth
 from pipeline.progress import Extracted, LogLines, Progress, SiteCrawl
 from pipeline.records import Article, Rejected
 from pipeline.settings import PROJECT_ROOT, Settings, masked
@@ -151,8 +153,18 @@ def load(session: Session, run_id: str, now: datetime) -> None:
     load_run(session, run_id, now)
 
 
-def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:
-    """Per-site counts and failures of the run, stored with the run and returned."""
+def health_config(settings: Settings) -> HealthConfig:
+    return HealthConfig(window=settings.health_window, min_history=settings.health_min_history,
+                        quiet_nights=settings.health_quiet_nights)
+
+
+def health(session: Session, run_id: str, now: datetime, config: HealthConfig = HealthConfig()) -> list[SiteHealth]:
+    """Each site's metrics of the run and the drift alerts open on it after the run (both stored)."""
+    return assess_run(session, run_id, now, config)
+
+
+def report(session: Session, run_id: str, now: datetime, config: HealthConfig = HealthConfig()) -> dict[str, object]:
+    """Per-site counts, failures and open health alerts of the run, stored with the run and returned."""
     counts = store.run_counts(session, run_id)
     for site in store.run_sites(session, run_id):  # a site that brought nothing new still has a row
         counts.setdefault(site, dict.fromkeys(store.COUNTS, 0))
@@ -160,6 +172,7 @@ def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:
         {"site": site, "url": url, "reason": reason, "detail": detail}
         for site, url, reason, detail in store.rejection_reasons(session, run_id)
     ]
-    summary: dict[str, object] = {"sites": counts, "failures": failures}
+    alerts = [alert.as_report() for site in health(session, run_id, now, config) for alert in site.alerts]
+    summary: dict[str, object] = {"sites": counts, "failures": failures, "alerts": alerts}
     store.finish_run(session, run_id, json.loads(json.dumps(summary)), now)
     return summary

@@ -39,6 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ChallengeMiddleware": 560,  # sees responses before the retry middleware
     "spiders.middlewares.SiteProxyMiddleware": 740,  # before Scrapy's HttpProxyMiddleware (750)
 }
+EXTENSIONS = {"spiders.health.CrawlHealth": 500}  # per-site crawl stats for the health metrics
 ITEM_PIPELINES = {
     "spiders.pipelines.StorePages": 300,
     "spiders.pipelines.StoreRejections": 310,

@@ -141,7 +141,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> None:
     with open_sessions(settings).begin() as session:
         if session.get(Run, args.run_id) is None:
             raise UserError(f"no run {args.run_id} in the database", "`govnews runs` lists the recent runs")
-        print_report(stages.report(session, args.run_id, datetime.now(UTC)))
+        print_report(stages.report(session, args.run_id, datetime.now(UTC), stages.health_config(settings)))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,7 +184,7 @@ def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str,
     with sessions.begin() as session, progress.stage("load"):
         stages.load(session, run_id, datetime.now(UTC))
     with sessions.begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC))
+        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
     print_report(summary)
     return summary
 
