@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
                         "page back to it instead of stopping at known articles")
     parser.add_argument("--stats", type=Path, help="write each site's Scrapy stats here as JSON")
     parser.add_argument("--fetch-only", action="store_true", help="store nothing (a benchmark baseline)")
+    parser.add_argument("--progress", action="store_true", help="write each site's progress on standard "
+                        "output as JSON lines (spiders/progress.py)")
     parser.add_argument("sites", nargs="*", help="registry names (default: all)")
     args = parser.parse_args(argv)
 
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.fetch_only:
         settings.set("ITEM_PIPELINES", {})
         settings.set("GOVNEWS_STORE", False)
+    if args.progress:
+        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "spiders.progress.ProgressLines": 900})
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)

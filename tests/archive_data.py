@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.corpus import Corpus
 from pipeline import store
+from pipeline.health.drift import Alert, OpenAlert
+from pipeline.store import health
 from pipeline.records import Attachment, Rejected
 from pipeline.store.models import Article, Run
 from tests.stories import NOW, cross_script, make_article, run, seed_article
@@ -19,6 +21,7 @@ HOSTILE_TITLE = '<script>alert("title")</script>松江召开防汛工作会议'
 HOSTILE_BODY = '防汛工作会议要求各镇做好汛期值守。<img src=x onerror=alert("body")>\n会议部署了防汛物资储备和排涝泵站检修工作。'
 HOSTILE_URL = "http://www.songjiang.gov.cn/a/flood.html"
 REPRINT_URL = "http://news.example.com/sh/traditional-000.html"
+DATE_ALERT = "3 of 4 articles have no date (usually all are dated)"
 CORRECTION = "\n（更正：本文第二段中的日期有誤，已於次日更正。）"
 
 
@@ -59,6 +62,9 @@ def fill(sessions: sessionmaker[Session]) -> Archive:
                                            corrected.body + CORRECTION, corrected.published_at)])
     with sessions.begin() as session:
         session.execute(update(Run).where(Run.run_id == "crawl-1").values(started_at=NOW - timedelta(days=1)))
+        [(latest, _)] = health.latest_health(session, ["fixture-songjiang"])  # an alert open after it
+        health.save_alerts(session, latest.run_id, {"fixture-songjiang": [OpenAlert(
+            "fixture-songjiang", latest.run_id, Alert("date_fill_drop", DATE_ALERT), True, latest.run_id, NOW)]})
     with sessions() as session:
         ids = dict(session.execute(select(Article.url, Article.id)).all())
     return Archive(ids[seed.url], ids[REPRINT_URL], ids[corrected.url], ids[HOSTILE_URL])

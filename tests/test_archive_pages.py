@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from benchmarks.common import throwaway_database
 from pipeline import store
 from pipeline.archive.app import create_app
-from tests.archive_data import HOSTILE_TITLE, Archive, fill
+from tests.archive_data import DATE_ALERT, HOSTILE_TITLE, Archive, fill
 
 SITES = ["fixture-songjiang", "fixture-yancheng", "fixture-reprints"]
 
@@ -41,7 +41,8 @@ def test_sites_page_lists_every_site_with_its_nights(client: TestClient) -> None
     for site in SITES:
         assert f'href="http://testserver/sites/{site}"' in page.text
     assert page.text.count("<svg") == 3  # one chart per site
-    assert '<td class="ok">ok</td>' in page.text
+    assert '<td class="ok">ok</td>' in page.text  # fixture-reprints
+    assert '<td class="bad">date_fill_drop<div' in page.text  # fixture-songjiang's open alert
     assert "new articles, median body" in page.text  # each night's tooltip
 
 
@@ -52,6 +53,9 @@ def test_site_page_shows_articles_runs_and_rejections_escaped(client: TestClient
     assert "<script>alert" not in page.text and "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in page.text
     assert "anti_bot_challenge" in page.text and "&lt;b&gt;412&lt;/b&gt;" in page.text
     assert "crawl-1" in page.text and "crawl-2" in page.text
+    assert DATE_ALERT in page.text
+    per_run = page.text.split("Health per run")[1].split("</table>")[0]
+    assert per_run.count("<tr>") == 1 + 8 and "100% / 100% / 0%" in per_run  # 8 measured runs
     assert client.get("/sites/no-such-site").status_code == 404
 
 

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
 from benchmarks.common import throwaway_database
@@ -51,12 +51,14 @@ def test_band_keys_migration_rebuilds_the_same_index_both_ways() -> None:
         engine = sessions.kw["bind"]
 
         _migrate(engine, "0003")
+        # Going down drops the tables later revisions made (with their rows): compare the others.
+        kept = set(inspect(engine).get_table_names()) & set(before)
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT band, hash, member_id FROM story_bands")).all()
         assert len(rows) == len(before["story_bands"]) and {band for band, _, _ in rows} == set(range(20))
 
         _migrate(engine, "head")
-        assert snapshot(sessions) == before
+        assert {t: table for t, table in snapshot(sessions).items() if t in kept} == {t: before[t] for t in kept}
         # The rebuilt index still finds a reprint of a story stored before the migrations.
         run(sessions, "reprints-1", [cross_script(seed, "http://news.example.com/sh/traditional-000.html"),
                                      make_article("http://news.example.com/sh/other.html", REPRINTS, "其他",

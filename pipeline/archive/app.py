@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.archive.present import night_chart, status, version_diff
 from pipeline.records import SHANGHAI
 from pipeline.search import segments
-from pipeline.store import archive
+from pipeline.store import archive, health
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE = 20
@@ -35,6 +35,7 @@ def _environment() -> Environment:
     environment.filters["when"] = lambda value: value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "–"
     environment.globals["segments"] = segments
     environment.filters["href"] = web_link
+    environment.filters["share"] = lambda value: "–" if value is None else f"{value:.0%}"
     environment.filters["day"] = lambda value: value.astimezone(SHANGHAI).strftime("%Y-%m-%d") if value else "–"
     return environment
 
@@ -86,9 +87,10 @@ def create_app(sessions: Callable[[], sessionmaker[Session]], site_names: Callab
             if not summary.nights and not summary.articles and site not in site_names():
                 raise HTTPException(404, f"no site {site!r} in the registry or the archive")
             articles = archive.recent_articles(session, site)
+            metrics = health.metrics_history(session, site, archive.NIGHTS)
             rejections = archive.recent_rejections(session, site, [n.run_id for n in reversed(summary.nights)])
         return page(request, "site.html", summary=summary, status=status(summary), chart=night_chart(summary.nights),
-                    articles=articles, rejections=rejections, title=site)
+                    articles=articles, rejections=rejections, metrics=metrics, title=site)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, name="article")
     def article_page(request: Request, article_id: int) -> HTMLResponse:

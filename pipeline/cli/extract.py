@@ -31,10 +31,12 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
     if args.sources and args.run_id:
         raise UserError("give FILE|URL arguments or --run-id, not both")
     if args.run_id:
-        from pipeline import stages, store
+        from pipeline import stages
+        from pipeline.cli.database import open_sessions
         from pipeline.cli.output import console
+        from pipeline.cli.progress import progress_reporter
 
-        counts = stages.extract(store.session_factory(settings.database_url), args.run_id)
+        counts = stages.extract(open_sessions(settings), args.run_id, progress=progress_reporter())
         console.print(f"{counts.articles} articles staged, rejected: {counts.rejected or 'none'}")
         return ExitCode.OK
     if not args.sources:
@@ -107,13 +109,15 @@ def render_result(result: Article | Rejected, form: str, lines: bool = False) ->
 
 def _reextract(args: argparse.Namespace, settings: Settings) -> None:
     from pipeline import stages, store
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
+    from pipeline.cli.progress import progress_reporter
     from pipeline.cli.stages import finish_run, new_run_id
 
     run = new_run_id("reextract")
-    sessions = store.session_factory(settings.database_url)
+    sessions, progress = open_sessions(settings), progress_reporter()
     with sessions.begin() as session:
         store.start_run(session, run, {"reextract": True, "sites": args.sites}, datetime.now(UTC))
-    counts = stages.extract(sessions, None, args.sites, record_as=run)
+    counts = stages.extract(sessions, None, args.sites, record_as=run, progress=progress)
     console.print(f"{counts.articles} articles re-extracted, rejected: {counts.rejected or 'none'}")
-    finish_run(settings, sessions, run)
+    finish_run(settings, sessions, run, progress)

@@ -6,7 +6,8 @@ Functions take a ``Session`` and leave the transaction to the caller (one transa
 - ``engine``: engines, sessions, migrating, the upsert helpers;
 - ``runs``, ``crawl``, ``staging``: what each stage writes and reads;
 - ``clusters``: the near-duplicate index and story clusters; ``load``: the merge into ``articles``;
-- ``bulk``: COPY for many small rows.
+- ``bulk``: COPY for many small rows;
+- ``health``: each site's crawl stats, metrics and drift alerts per run (read by the UI and CLI).
 
 The stages' functions are re-exported here, so callers write ``store.save_pages(...)``.
 """

@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipeline.health.drift import OpenAlert
+from pipeline.store import health
 from pipeline.store.models import Article, ArticleVersion, Rejection, Run, StoryMember
 
 NIGHTS = 30  # the runs the charts and the history show
@@ -41,15 +43,21 @@ class SiteSummary:
     articles: int
     latest_published: datetime | None
     nights: tuple[Night, ...]  # oldest first; only runs that had the site
-    alerts: tuple[str, ...] = ()  # drift alerts, where health checks store them
+    alerts: tuple[OpenAlert, ...] = ()  # drift alerts open after the site's latest measured run
+    # The latest measured run after which no alert was open (health checks), as (run id, start).
+    healthy_run: tuple[str, datetime] | None = None
 
     @property
     def last(self) -> Night | None:
         return self.nights[-1] if self.nights else None
 
     @property
-    def last_good(self) -> Night | None:
-        return next((n for n in reversed(self.nights) if n.good), None)
+    def last_good(self) -> tuple[str, datetime] | None:
+        """The health checks' last good run; before any, the last run that brought pages or failed nothing."""
+        if self.healthy_run is not None:
+            return self.healthy_run
+        night = next((n for n in reversed(self.nights) if n.good), None)
+        return (night.run_id, night.started_at) if night else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +126,10 @@ def site_summaries(session: Session, sites: Sequence[str]) -> list[SiteSummary]:
         select(Article.site, func.count(), func.max(Article.published_at)).group_by(Article.site))}
     reported = {s for run in runs for s in (run.report or {}).get("sites", {})}
     names = sorted(set(sites) | set(stored) | reported)
-    return [SiteSummary(name, *stored.get(name, (0, None)), _nights(runs, medians, name)) for name in names]
+    alerts = {m.site: tuple(a) for m, a in health.latest_health(session)}
+    good = {site: (m.run_id, m.run_started_at) for site, m in health.last_good_runs(session).items()}
+    return [SiteSummary(name, *stored.get(name, (0, None)), _nights(runs, medians, name), alerts.get(name, ()),
+                        good.get(name)) for name in names]
 
 
 def site_summary(session: Session, site: str) -> SiteSummary:
@@ -126,7 +137,10 @@ def site_summary(session: Session, site: str) -> SiteSummary:
     medians = _median_body_chars(session, [r.run_id for r in runs], site)
     articles, latest = session.execute(
         select(func.count(), func.max(Article.published_at)).where(Article.site == site)).one()
-    return SiteSummary(site, articles, latest, _nights(runs, medians, site))
+    alerts = next((tuple(a) for _, a in health.latest_health(session, [site])), ())
+    good = health.last_good_runs(session, [site]).get(site)
+    return SiteSummary(site, articles, latest, _nights(runs, medians, site), alerts,
+                       (good.run_id, good.run_started_at) if good else None)
 
 
 def recent_articles(session: Session, site: str, limit: int = 50) -> list[ArticleLine]:

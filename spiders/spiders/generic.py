@@ -74,8 +74,12 @@ class GenericSpider(scrapy.Spider):
             for item in self._request(url, self.parse_list, page=0):
                 yield item
 
+    def final_outcome(self, reason: str) -> str:
+        """How the site's crawl ended: "complete", "budget", "blocked", or Scrapy's close reason."""
+        return self.outcome if reason == "finished" else reason
+
     def closed(self, reason: str) -> None:
-        outcome = self.outcome if reason == "finished" else reason
+        outcome = self.final_outcome(reason)
         self.logger.info("site %s: crawl ended (%s), %d requests", self.site.name, outcome, self.requests_made)
         if self.book:
             self.book.close(self.site.name, outcome, self.unchanged)
@@ -109,6 +113,8 @@ class GenericSpider(scrapy.Spider):
         listing = discover(self.site, response.url, response.text)
         decided = plan(listing, self.state.known, self.since, recrawl=self.since is not None,
                        resume=self.state.resume)
+        self.crawler.stats.inc_value("govnews/links_found", len(listing.articles))  # for the site's health
+        self.crawler.stats.inc_value("govnews/new_links", len(decided.fetch))
         for link in decided.fetch:
             yield from self._request(link.url, self.parse_article, link=link)
         for link in decided.refetch:

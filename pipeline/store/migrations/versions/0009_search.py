@@ -2,7 +2,7 @@
 and articles by site and publish time (every backend: the archive's lists and search filters)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from pipeline.store.search import CREATE_FUNCTION, DROP_FUNCTION, INDEX_EXPRESSION
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
