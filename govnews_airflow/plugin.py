@@ -51,14 +51,14 @@ def archive_sessions() -> Any:
     from airflow.models.connection import Connection
     from sqlalchemy.orm import sessionmaker
 
-    from pipeline.settings import Settings, sqlalchemy_url
+    from pipeline.settings import Settings
     from pipeline.store import make_engine
 
-    try:
-        url = sqlalchemy_url(Connection.get_connection_from_secrets("govnews_db").get_uri())
+    try:  # Settings normalises the postgres:// Airflow renders
+        settings = Settings(database_url=Connection.get_connection_from_secrets("govnews_db").get_uri())
     except AirflowNotFoundException:
-        url = Settings().database_url
-    return sessionmaker(make_engine(url), expire_on_commit=False)
+        settings = Settings()
+    return sessionmaker(make_engine(settings.database_url), expire_on_commit=False)
 
 
 def login_url(next_url: str) -> str:

@@ -4,7 +4,7 @@ reprinted in the other script, a corrected article (two versions), a hostile tit
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +14,7 @@ from pipeline import store
 from pipeline.health.drift import Alert, OpenAlert
 from pipeline.store import health
 from pipeline.records import Attachment, Rejected
-from pipeline.store.models import Article, Run
+from pipeline.store.models import Article, Run, SiteMetrics
 from tests.stories import NOW, cross_script, make_article, run, seed_article
 
 HOSTILE_TITLE = '<script>alert("title")</script>松江召开防汛工作会议'
@@ -33,6 +33,13 @@ class Archive:
     hostile: int
 
 
+def _started(sessions: sessionmaker[Session], run_id: str, when: datetime) -> None:
+    """Date a run (and its health measurements) back to the night it stands for."""
+    with sessions.begin() as session:
+        session.execute(update(Run).where(Run.run_id == run_id).values(started_at=when))
+        session.execute(update(SiteMetrics).where(SiteMetrics.run_id == run_id).values(run_started_at=when))
+
+
 def _earlier_nights(sessions: sessionmaker[Session], nights: int = 6) -> None:
     """A week of Songjiang's news before the runs below, a few articles a night, for the charts."""
     corpus = Corpus(seed=5)  # unrelated bodies of 800-3,000 characters: each its own story
@@ -42,8 +49,7 @@ def _earlier_nights(sessions: sessionmaker[Session], nights: int = 6) -> None:
             make_article(f"http://www.songjiang.gov.cn/a/{night}-{i}.html", "fixture-songjiang",
                          f"松江区第{night}夜第{i}条新闻", corpus.base(night * 10 + i).body, NOW - timedelta(days=9 - night))
             for i in range(1 + night % 4)])
-        with sessions.begin() as session:
-            session.execute(update(Run).where(Run.run_id == run_id).values(started_at=NOW - timedelta(days=9 - night)))
+        _started(sessions, run_id, NOW - timedelta(days=9 - night))
 
 
 def fill(sessions: sessionmaker[Session]) -> Archive:
@@ -60,8 +66,8 @@ def fill(sessions: sessionmaker[Session]) -> Archive:
                                                             '<b>412</b> $_ts challenge')])
     run(sessions, "crawl-2", [make_article(corrected.url, corrected.site, corrected.title,
                                            corrected.body + CORRECTION, corrected.published_at)])
+    _started(sessions, "crawl-1", NOW - timedelta(days=1))
     with sessions.begin() as session:
-        session.execute(update(Run).where(Run.run_id == "crawl-1").values(started_at=NOW - timedelta(days=1)))
         [(latest, _)] = health.latest_health(session, ["fixture-songjiang"])  # an alert open after it
         health.save_alerts(session, latest.run_id, {"fixture-songjiang": [OpenAlert(
             "fixture-songjiang", latest.run_id, Alert("date_fill_drop", DATE_ALERT), True, latest.run_id, NOW)]})

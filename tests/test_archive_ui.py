@@ -55,7 +55,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("airflow-home")
-    port, password = _free_port(), secrets.token_urlsafe(12)
+    password = secrets.token_urlsafe(12)
     with throwaway_database("govnews_ui") as articles:
         archive = fill(store.session_factory(articles))
         env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -68,31 +68,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         [sys.executable, str(ROOT / "deploy" / "airflow_init.py")]):
             done = subprocess.run(command, env=env, cwd=home, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stdout + done.stderr
-        log = home / "api-server.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port)], env=env, cwd=home,
-                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(url, process, log)
-            yield Server(url, password, archive)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
+        for attempt in range(3):  # another process may take the free port before the server binds it
+            port, log = _free_port(), home / f"api-server-{attempt}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen([str(BIN / "airflow"), "api-server", "--host", "127.0.0.1", "--port",
+                                            str(port)], env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
+                                           start_new_session=True)
+            url = f"http://127.0.0.1:{port}"
             try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                if _wait_until_up(url, process, log):
+                    yield Server(url, password, archive)
+                    return
+            finally:
+                _stop(process)
+        pytest.fail(f"airflow api-server found no free port three times:\n{log.read_text()[-4000:]}")
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+def _stop(process: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    process.poll()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> bool:
+    """True once the server answers; False when its port was taken; a failure otherwise."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in log.read_text():
+                return False
             pytest.fail(f"airflow api-server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(f"{url}/api/v2/version", timeout=5):
-                return
+                return True
         except (urllib.error.URLError, OSError):
             time.sleep(1)
     pytest.fail(f"airflow api-server did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")

@@ -36,7 +36,7 @@ def status(summary: SiteSummary) -> tuple[str, str]:
     """(label, kind) of a site's last night: kind is "ok", "warn" or "bad" (the page's colours)."""
     last = summary.last
     if summary.alerts:
-        return ", ".join(a.alert.name for a in summary.alerts), "bad"
+        return f"{len(summary.alerts)} open alert{'s' if len(summary.alerts) > 1 else ''}", "bad"
     if last is None:
         return "no run yet", "warn"
     if not last.good:
