@@ -63,6 +63,14 @@ def resolve_sites(registry: Registry, request: RunRequest) -> list[str]:
         raise BadRequest(str(error)) from None
 
 
+def plan_shards(registry: Registry, sites: list[str], size: int) -> list[list[str]]:
+    """The run's sites in shards of about ``size`` (``pipeline.shards``); a broken entry shares no host."""
+    from pipeline.shards import plan_shards as plan
+
+    return plan({name: registry.sites[name].allowed_domains if name in registry.sites else () for name in sites},
+                size)
+
+
 @contextmanager
 def fixtures_served(settings: Settings, registry: Registry, sites: list[str]) -> Iterator[Settings]:
     """Settings under which the given sites can be crawled, serving the fixture sites if needed."""

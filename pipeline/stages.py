@@ -20,7 +20,7 @@ from pipeline import store
 from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
 from pipeline.records import Article, Rejected
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.store.clusters import Staged, index_batch
+from pipeline.store.clusters import Staged, index_batch, link_clusters
 from pipeline.store.load import load_run
 
 BATCH_SIZE = 100
@@ -120,8 +120,15 @@ def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, c
     return sum(d.reason == "url" for d in decisions.values()) + joined
 
 
-def load(session: Session, run_id: str, now: datetime) -> None:
-    load_run(session, run_id, now)
+def load(session: Session, run_id: str, now: datetime, urls: tuple[str, str] | None = None) -> None:
+    """Merge the run's staged articles (or one canonical URL range of them: then :func:`link` follows
+    once every range is merged)."""
+    load_run(session, run_id, now, urls)
+
+
+def link(session: Session, run_id: str) -> None:
+    """Point the run's articles at their story's canonical article."""
+    link_clusters(session, run_id)
 
 
 def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:

@@ -30,7 +30,7 @@ class _BufferedStore:
         return cls(crawler.settings["GOVNEWS_DATABASE_URL"])
 
     def open_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
-        self.sessions = store.session_factory(self.database_url)
+        self.sessions = store.shared_session_factory(self.database_url)
 
     def process_item(self, item, spider):  # type: ignore[no-untyped-def]
         if not isinstance(item, self.record_type):
@@ -44,9 +44,7 @@ class _BufferedStore:
 
     def close_spider(self, spider) -> Deferred[Any]:  # type: ignore[no-untyped-def]
         self._flush(spider.run_id)
-        done = DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True)
-        done.addBoth(self._dispose)
-        return done
+        return DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True)
 
     def _flush(self, run_id: str) -> Deferred[None]:
         batch, self.buffer = self.buffer, []
@@ -62,10 +60,6 @@ class _BufferedStore:
 
     def _written(self, result: Any, written: Deferred[None]) -> Any:
         self.writing.discard(written)
-        return result
-
-    def _dispose(self, result: Any) -> Any:
-        self.sessions.kw["bind"].dispose()
         return result
 
 

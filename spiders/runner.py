@@ -12,12 +12,15 @@ import json
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
+from twisted.internet.defer import Deferred
 
 from pipeline import store
 from pipeline.records import Rejected
+from pipeline.shards import host_groups
 from pipeline.sites import SiteError, load_registry
 from spiders.spiders.generic import GenericSpider
 
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
-    broken, crawlers = [], {}
+    broken, crawls = [], {}
     for name in registry.select(args.sites):
         try:
             site = registry.get(name)
@@ -52,17 +55,28 @@ def main(argv: list[str] | None = None) -> None:
             broken.append(Rejected(url=f"registry:{name}", site=name, stage="config",
                                    reason="bad_site_config", detail=str(error)))
             continue
-        crawlers[name] = crawler = process.create_crawler(GenericSpider)
-        process.crawl(crawler, site=site, run_id=args.run_id, max_pages=args.max_pages,
-                      recrawl_since=args.recrawl_since)
+        crawls[name] = (process.create_crawler(GenericSpider), {"site": site, "run_id": args.run_id,
+                        "max_pages": args.max_pages, "recrawl_since": args.recrawl_since})
     if broken and not args.fetch_only:
-        sessions = store.session_factory(settings["GOVNEWS_DATABASE_URL"])
-        with sessions.begin() as session:
+        with store.shared_session_factory(settings["GOVNEWS_DATABASE_URL"]).begin() as session:
             store.save_rejections(session, args.run_id, broken)
+    # Each crawler has its own per-host slots: sites sharing a host are crawled one after the other,
+    # so that the host sees one site's pace at a time.
+    for group in host_groups({name: kwargs["site"].allowed_domains for name, (_, kwargs) in crawls.items()}):
+        crawl_in_turn(process, [crawls[name] for name in group])
     process.start()
     if args.stats:
-        stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
+        stats = {name: crawler.stats.get_stats() for name, (crawler, _) in crawls.items()}
         args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
+
+
+def crawl_in_turn(process: CrawlerProcess, crawls: list[tuple[Crawler, dict[str, Any]]]) -> Deferred[Any]:
+    """Start the first crawl now and each next one when the one before it has ended, however."""
+    crawler, kwargs = crawls[0]
+    done = process.crawl(crawler, **kwargs)
+    for crawler, kwargs in crawls[1:]:
+        done.addBoth(lambda _, c=crawler, k=kwargs: process.crawl(c, **k))
+    return done
 
 
 if __name__ == "__main__":

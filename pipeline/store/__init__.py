@@ -21,7 +21,7 @@ from pipeline.store.crawl import (
     save_pages,
     save_rejections,
 )
-from pipeline.store.engine import make_engine, migrate, session_factory
+from pipeline.store.engine import make_engine, migrate, session_factory, shared_session_factory
 from pipeline.store.runs import (
     COUNTS,
     finish_run,
@@ -45,5 +45,5 @@ __all__ = [
     "ARTICLE_FIELDS", "COUNTS", "article_row", "begin_crawl", "dedupe_slices", "drop_extraction", "end_crawl",
     "finish_run", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate", "pages_of_run",
     "rejection_reasons", "run_counts", "run_sites", "save_decisions", "save_extractions", "save_pages",
-    "save_rejections", "session_factory", "staged_for_dedupe", "start_run", "stored_body_hashes",
+    "save_rejections", "session_factory", "shared_session_factory", "staged_for_dedupe", "start_run", "stored_body_hashes",
 ]  # fmt: skip
