@@ -21,13 +21,6 @@ HEAVY_MODULES = ("scrapy", "trafilatura", "sqlalchemy", "opencc", "lxml", "pipel
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> None:
-    """Airflow's own metadata database (SQLite in the throw-away AIRFLOW_HOME), migrated."""
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
-
-
-@pytest.fixture(scope="session")
 def dagbag(airflow_db):  # type: ignore[no-untyped-def]
     from airflow.dag_processing.dagbag import BundleDagBag
 
