@@ -65,8 +65,9 @@ def save_rejections(session: Session, run_id: str, rejections: Sequence[Rejected
 
 
 def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | None = None) -> Any:
-    """Stored pages to extract: one run's, or all (``run_id=None``), optionally of some sites."""
-    query = select(Page).order_by(Page.id).execution_options(yield_per=200)
+    """Stored pages to extract: one run's, or all (``run_id=None``), optionally of some sites; a
+    pruned page (no body) is left out."""
+    query = select(Page).where(Page.body.is_not(None)).order_by(Page.id).execution_options(yield_per=200)
     if run_id is not None:
         query = query.where(Page.run_id == run_id)
     if sites:
