@@ -173,19 +173,22 @@ def run_nightly(deployment: Deployment, farm: HostFarm, sites: list[str], kill: 
     return run_id, trigger.wait_for_run(api, DAG, run_id, 4 * 3600, 10), note
 
 
-def kill_worker_when_busy(deployment: Deployment, run_id: str, worker: str = "worker-1") -> str:
+def kill_worker_when_busy(deployment: Deployment, run_id: str, worker: str = "worker-1",
+                          patience: float = 900) -> str:
     """SIGKILL every process of ``worker`` (both its Celery pools, their tasks and crawl processes)
-    once it runs a crawl shard and an extraction task at the same time."""
-    deadline = time.monotonic() + 3600
-    while time.monotonic() < deadline:
+    once it runs a crawl shard and an extraction task at the same time (after ``patience`` seconds
+    without that, once it runs a crawl shard)."""
+    started = time.monotonic()
+    while True:
         running = {task for task, in deployment.query(
             "SELECT task_id FROM task_instance WHERE run_id = :run AND state = 'running' AND hostname = :host",
             run=run_id, host=worker)}
-        if {"shard.crawl", "shard.extract"} <= running:
+        if {"shard.crawl", "shard.extract"} <= running or (
+                "shard.crawl" in running and time.monotonic() - started > patience):
             break
+        if time.monotonic() - started > 4 * patience:
+            raise RuntimeError(f"{worker} never ran a crawl shard")
         time.sleep(1)
-    else:
-        raise RuntimeError(f"{worker} never ran a crawl and an extraction at once")
     groups = [pid for pid, command in deployment.components().items() if f"{worker}-" in command and "@" in command]
     for pid in groups:
         os.killpg(pid, signal.SIGKILL)

@@ -172,7 +172,9 @@ class Registry:
 
 
 def parse_registry(text: str, variables: Mapping[str, str] | None = None, origin: str = "registry") -> Registry:
-    entries = yaml.safe_load(text) or []
+    # libyaml's loader where PyYAML has it: four times faster, and thousands of entries are parsed at
+    # every DAG parse and in every task.
+    entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
     if not isinstance(entries, list):
         raise ValueError(f"{origin}: expected a YAML list of site entries, got {type(entries).__name__}")
     sites: dict[str, Site] = {}
