@@ -18,8 +18,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pipeline import store
+from pipeline.settings import database_url
 
-SERVER = os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+# Any URL form people write (postgres://, postgresql://, ...) works here as in GOVNEWS_DATABASE_URL.
+SERVER = database_url(os.environ.get("GOVNEWS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"))
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, get_current_context, task, task_group
+from airflow.sdk.exceptions import AirflowFailException
 
 # Downstream DAGs can be scheduled on new articles.
 ARTICLES = Asset(name="govnews_articles", uri="govnews://articles")
@@ -75,13 +76,13 @@ def _settings():  # type: ignore[no-untyped-def]
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.settings import Settings, sqlalchemy_url
+    from pipeline.settings import Settings
 
     try:
         connection = Connection.get("govnews_db")
     except AirflowNotFoundException:
         return Settings()
-    return Settings(database_url=sqlalchemy_url(connection.get_uri()))
+    return Settings(database_url=connection.get_uri())  # postgres://… as Airflow renders it: normalised
 
 
 @task(retries=0)  # bad parameters are not transient: fail at once, with the reason
@@ -90,6 +91,7 @@ def plan() -> list[list[str]]:
     from datetime import UTC, datetime
 
     from pipeline import runs, store
+    from pipeline.settings import masked
 
     run_id, params = _context()
     request = _request(params)
@@ -99,7 +101,8 @@ def plan() -> list[list[str]]:
     with store.session_factory(settings.database_url).begin() as session:
         store.start_run(session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC))
     shards = runs.plan_shards(registry, sites, settings.shard_size)
-    print(f"run {run_id}: {len(sites)} site(s) in {len(shards)} shard(s) of up to {settings.shard_size}")
+    print(f"run {run_id}: {len(sites)} site(s) into {masked(settings.database_url)}, in {len(shards)} shard(s) "
+          f"of up to {settings.shard_size}")
     return shards
 
 
@@ -217,10 +220,55 @@ def report(_: None) -> dict[str, Any]:
     from pipeline.cli.output import print_report
 
     run_id, _params = _context()
-    with store.session_factory(_settings().database_url).begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC))
+    settings = _settings()
+    with store.session_factory(settings.database_url).begin() as session:
+        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
     print_report(summary)
     return summary
+
+
+class SitesBroke(AirflowFailException):
+    """A site newly broke in this run: the health task fails (without retrying) so that Airflow's
+    failure notifications and callbacks reach people. ``alerts``: the new alerts, as the report shows them."""
+
+    def __init__(self, alerts: list[dict[str, Any]]) -> None:
+        lines = "; ".join(f"{a['site']}: {a['alert']}: {a['message']}" for a in alerts)
+        super().__init__(f"{len(alerts)} new site-health alert(s): {lines}")
+        self.alerts = alerts
+
+
+def health_failed(context: Any) -> None:
+    """The health task's on_failure_callback: calls the function GOVNEWS_HEALTH_CALLBACK names
+    ('module:function'), with the Airflow context (``context["exception"].alerts``: the new alerts)."""
+    import pkgutil
+
+    from pipeline.settings import Settings
+
+    target = Settings().health_callback
+    if target:
+        pkgutil.resolve_name(target)(context)
+
+
+@task(**RETRIES, trigger_rule="all_done", on_failure_callback=health_failed)
+def health() -> dict[str, int]:
+    """Each site's drift alerts after this run (measured again: safe to re-run alone); fails when a
+    site newly broke (an alert still open from an earlier run is printed, not failed on again)."""
+    from datetime import UTC, datetime
+
+    from pipeline import stages, store
+    from pipeline.cli.output import print_alerts
+
+    run_id, _params = _context()
+    settings = _settings()
+    with store.session_factory(settings.database_url).begin() as session:
+        sites = stages.health(session, run_id, datetime.now(UTC), stages.health_config(settings))
+    alerts = [alert.as_report() for site in sites for alert in site.alerts]
+    print_alerts(alerts)
+    new = [alert for alert in alerts if alert["new"]]
+    if new:
+        raise SitesBroke(new)
+    print(f"{len(sites)} site(s) judged, {len(alerts)} alert(s) open, none new")
+    return {"sites": len(sites), "open": len(alerts)}
 
 
 @task(retries=0, trigger_rule="one_failed")
@@ -232,7 +280,7 @@ def watcher() -> None:
 
 def pipeline() -> None:
     """plan -> per shard: crawl, then extract -> slice_batch -> dedupe (per slice) -> load (per slice)
-    -> link -> report and prune, and a watcher that fails the run if any of them failed."""
+    -> link -> report -> health, and prune; a watcher fails the run if any of them failed."""
     shards = plan()
     extracted = shard.expand(sites=shards)
     slices = slice_batch(extracted)
@@ -242,8 +290,10 @@ def pipeline() -> None:
     linked = link()
     loaded >> linked
     reported = report(linked)
+    checked = health()
+    reported >> checked
     pruned = prune()
     linked >> pruned
     watch = watcher()
     [shards, *extracted.operator.task_group.children.values(), slices, deduped, loaded, linked, reported,
-     pruned] >> watch
+     checked, pruned] >> watch

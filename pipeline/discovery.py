@@ -19,6 +19,7 @@ from html import unescape
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
+from pipeline.clean.dates import url_date
 from pipeline.records import SHANGHAI
 from pipeline.sites import Site
 
@@ -27,6 +28,7 @@ from pipeline.sites import Site
 class Link:
     url: str  # absolute
     published: date | None = None  # as the list (or the URL) states it
+    title: str | None = None  # the link's title attribute or text, as the list shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,11 @@ class TrsPaging:
 # --- dates and links ----------------------------------------------------------------------------
 
 _DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_URL_DATES = (re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+"), re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/"),
-              re.compile(r"/(\d{4})-(\d{2})/(\d{2})/content_"))
-_ANCHOR = re.compile(r"<a\b[^>]*?\bhref\s*=\s*[\"']?([^\"' >]+)[^>]*>(.*?)(?=<a\b|</li>|</tr>|$)",
+_TAG = re.compile(r"<[^>]+>")
+_LINK_END = re.compile(r"</a\s*>", re.IGNORECASE)
+_TITLE_ATTRIBUTE = re.compile(r"\btitle\s*=\s*([\"'])(?P<value>.*?)\1", re.IGNORECASE | re.DOTALL)
+_ANCHOR = re.compile(r"<a\b(?P<attributes>[^>]*?\bhref\s*=\s*[\"']?(?P<href>[^\"' >]+)[^>]*)>"
+                     r"(?P<after>.*?)(?=<a\b|</li>|</tr>|$)",
                      re.IGNORECASE | re.DOTALL)
 
 
@@ -62,31 +66,33 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def url_date(url: str) -> date | None:
-    """The date TRS (``t20260718_1``), Hanweb (``/art/2022/1/20/``) and UCAP URLs carry."""
-    for pattern in _URL_DATES:
-        match = pattern.search(url)
-        if match:
-            try:
-                return date(*(int(part) for part in match.groups()))
-            except ValueError:
-                return None
-    return None
+def _plain(html: str) -> str:
+    return " ".join(unescape(_TAG.sub(" ", html)).split())
+
+
+def link_title(attributes: str, after: str) -> str | None:
+    """What a list shows for a link: its title attribute, or its text when that is longer (a title
+    attribute may be a site default, a link text is often cut short with an ellipsis)."""
+    attribute = _TITLE_ATTRIBUTE.search(attributes)
+    titled = _plain(attribute["value"]) if attribute else ""
+    text = _plain(_LINK_END.split(after, maxsplit=1)[0])
+    return max(titled, text, key=len) or None
 
 
 def dated_links(html: str, base: str, article_url: str) -> list[Link]:
-    """Article links of an HTML fragment, each with the date written after it (or in its URL)."""
+    """Article links of an HTML fragment, each with the date written after it (or in its URL) and
+    the title the list shows for it."""
     links: dict[str, Link] = {}
-    for href, after in _ANCHOR.findall(html):
-        url = urljoin(base, unescape(href.strip()))
+    for anchor in _ANCHOR.finditer(html):
+        url = urljoin(base, unescape(anchor["href"].strip()))
         if re.search(article_url, url) and url not in links:
-            text = re.sub(r"<[^>]+>", " ", after)
-            links[url] = Link(url, parse_date(text) or url_date(url))
+            when = parse_date(_TAG.sub(" ", anchor["after"])) or url_date(url)
+            links[url] = Link(url, when, link_title(anchor["attributes"], anchor["after"]))
     return list(links.values())
 
 
 def list_links(html: str, base: str, pattern: str) -> list[str]:
-    urls = (urljoin(base, unescape(href.strip())) for href, _ in _ANCHOR.findall(html))
+    urls = (urljoin(base, unescape(anchor["href"].strip())) for anchor in _ANCHOR.finditer(html))
     return list(dict.fromkeys(u for u in urls if re.search(pattern, u)))
 
 
@@ -194,7 +200,9 @@ def json_api(site: Site, url: str, text: str) -> Listing:
         href = pluck(item, api.url)
         if isinstance(href, str) and re.search(site.article_url, urljoin(url, href)):
             raw = pluck(item, api.date) if api.date else None
-            links.append(Link(urljoin(url, href), _item_date(raw) or url_date(href)))
+            title = pluck(item, api.title) if api.title else None
+            links.append(Link(urljoin(url, href), _item_date(raw) or url_date(href),
+                              _plain(title) or None if isinstance(title, str) else None))
     page = int(dict(parse_qsl(urlsplit(url).query)).get(api.page_param, "1"))
     total = pluck(data, api.total_pages) if api.total_pages else None
     more = links and (not isinstance(total, int) or page < total)
@@ -246,7 +254,7 @@ def feed(site: Site, url: str, text: str) -> Listing:
         else:
             continue
         if link and re.search(site.article_url, urljoin(url, link)):
-            links.append(Link(urljoin(url, link), when or url_date(link)))
+            links.append(Link(urljoin(url, link), when or url_date(link), _plain(_child(entry, "title")) or None))
     return Listing(tuple(links))
 
 

@@ -32,11 +32,13 @@ class Dupes:
     members: tuple[MemberLine, ...]  # the canonical member first, then by similarity
 
     def table(self) -> Table:
+        from pipeline.cli.output import shown_time
+
         table = Table("article", "site", "script", "published", "similarity", "URL",
                       title=f"story {self.cluster_id} of article {self.article_id}: {len(self.members)} members")
         for m in self.members:
             table.add_row(f"{m.article_id or '-'}{' (canonical)' if m.canonical else ''}", m.site, m.script,
-                          m.published_at.isoformat(" ", "minutes") if m.published_at else "-",
+                          shown_time(m.published_at),
                           f"{m.similarity:.2f}", m.url)
         return table
 
@@ -45,7 +47,7 @@ def dupes(session: Session, article_id: int) -> Dupes:
     """The story of ``article_id``; LookupError (with what to do) when it is unknown or not deduped."""
     url = session.scalar(select(Article.canonical_url).where(Article.id == article_id))
     if url is None:
-        raise LookupError(f"no article {article_id}: list article ids with `govnews report` or the database")
+        raise LookupError(f"no article {article_id}: `govnews articles` lists the stored articles with their ids")
     member = session.scalar(select(StoryMember).where(StoryMember.canonical_url == url))
     if member is None or member.cluster_id is None:
         raise LookupError(f"article {article_id} ({url}) is not in the dedupe index: run `govnews dedupe "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # publish times are read and shown in China Standard Time
@@ -21,6 +21,10 @@ class RawPage:
     body: bytes
     fetched_at: datetime
     encoding: str | None = None  # the registry's override of what the server declares
+    # What the list page that linked to the article showed: the link's text or title attribute, and
+    # the date next to it. Extraction weighs them with what the page itself states.
+    listed_title: str | None = None
+    listed_date: date | None = None
 
     @property
     def content_type(self) -> str:
@@ -49,6 +53,10 @@ class Article:
     flags: frozenset[str] = field(default_factory=frozenset)  # "mojibake", "no_date", ...
     attachments: tuple[Attachment, ...] = ()
     extractor_version: str = ""
+    # Which source the title and the date came from: "meta", "og", "heading", "element", "listed",
+    # "title" (the <title>); "label", "body", "meta", "url", "listed", "markup". "" when none.
+    title_source: str = ""
+    date_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ Plain Python: the Airflow tasks and the CLI both call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -62,6 +62,19 @@ def resolve_sites(registry: Registry, request: RunRequest) -> list[str]:
     except SiteError as error:
         raise BadRequest(str(error)) from None
 
+
+SITE_FAILURES = ("bad_site_config", "anti_bot_challenge")  # reasons that stop a whole site
+
+
+def failed_sites(failures: Iterable[tuple[str, str, str]], start_urls: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """The sites a run could not crawl, each with the reason: a broken entry, an anti-bot challenge,
+    or a start page that failed. ``failures`` are a run's (site, url, reason) rejections; a failed
+    article page alone does not fail its site."""
+    failed: dict[str, str] = {}
+    for site, url, reason in failures:
+        if reason in SITE_FAILURES or url in start_urls.get(site, ()):
+            failed.setdefault(site, reason)
+    return failed
 
 def plan_shards(registry: Registry, sites: list[str], size: int) -> list[list[str]]:
     """The run's sites in shards of about ``size`` (``pipeline.shards``); a broken entry shares no host."""

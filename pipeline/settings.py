@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
+from importlib.util import find_spec
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +22,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL of the articles database; SQLite file when unset.",
+        description="the articles database: postgresql://USER@HOST:PORT/DATABASE, or sqlite:///PATH "
+        "(the SQLite file govnews.db in the working directory when unset)",
     )
     registry: str = Field(
         default="",
@@ -59,6 +62,20 @@ class Settings(BaseSettings):
     dedupe_threshold: float = Field(default=0.5, gt=0, le=1, description="Estimated Jaccard similarity "
                                     "of two bodies' 5-character shingles from which they are one story.")
 
+    health_window: int = Field(default=14, ge=3, description="Earlier runs of a site its health baseline "
+                               "(median and MAD of each measure) is taken from.")
+    health_min_history: int = Field(default=5, ge=2, description="Earlier runs a site needs before a drift "
+                                    "check judges it (blocked needs none).")
+    health_quiet_nights: int = Field(default=3, ge=1, description="Runs in a row without a new link before "
+                                     "no_new_links, for a site that usually has some.")
+    health_callback: str = Field(default="", description="'module:function' called with the Airflow context "
+                                 "when the nightly health task fails because a site newly broke.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, url: str) -> str:
+        return database_url(url)
+
     @property
     def agent(self) -> str:
         """The user agent sent: the project's name with the contact address filled in."""
@@ -75,9 +92,43 @@ class Settings(BaseSettings):
         return {"FIXTURE_ORIGIN": self.fixture_origin.rstrip("/")}
 
 
-def sqlalchemy_url(uri: str) -> str:
-    """A connection URI as Airflow renders it (``postgres://``) in the form SQLAlchemy 2 accepts."""
-    scheme, _, rest = uri.partition("://")
-    if scheme in ("postgres", "postgresql"):
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2")
+SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+URL_FORMS = "postgresql://USER@HOST:PORT/DATABASE or sqlite:///PATH"
+
+
+def database_url(url: str) -> str:
+    """A database URL as people write it, in the one form every part of govnews uses.
+
+    ``postgres://``, ``postgresql://`` and ``postgresql+psycopg2://`` all mean psycopg2, the driver
+    installed with govnews (SQLAlchemy 2.1 would map ``postgresql://`` to psycopg 3); a relative
+    SQLite path is made absolute, so the crawl process, which runs elsewhere, opens the same file.
+    A ValueError says what is wrong with any other URL.
+    """
+    match = _URL.match(url.strip())
+    if not match:
+        raise ValueError(f"{masked(url)!r} is not a database URL; write {URL_FORMS}")
+    scheme, rest = match["scheme"].lower(), match["rest"]
+    if scheme in POSTGRES_SCHEMES:
         return f"postgresql+psycopg2://{rest}"
-    return uri
+    if scheme in SQLITE_SCHEMES:
+        return f"sqlite:///{_absolute(rest[1:])}" if rest.startswith("/") and rest != "/" else f"sqlite://{rest}"
+    if scheme.startswith(("postgresql+", "postgres+")):
+        driver = scheme.partition("+")[2]
+        state = "is installed, but govnews loads through psycopg2" if find_spec(driver) else "is not installed"
+        raise ValueError(f"{scheme}:// asks for the driver {driver}, which {state}; write postgresql://… "
+                         "instead: govnews uses psycopg2, installed with it")
+    raise ValueError(f"govnews stores articles in PostgreSQL or SQLite, not {scheme}; write {URL_FORMS}")
+
+
+def _absolute(path_and_query: str) -> str:
+    path, mark, query = path_and_query.partition("?")
+    if not path or path == ":memory:" or path.startswith("/"):
+        return path_and_query
+    return f"{Path(path).absolute()}{mark}{query}"
+
+
+def masked(url: str) -> str:
+    """A URL fit to print: its password replaced by ***."""
+    return re.sub(r"(://[^:/@\s]*):[^@/\s]*@", r"\1:***@", url)

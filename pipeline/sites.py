@@ -44,6 +44,7 @@ class JsonApi(BaseModel):
     items: str  # the list of articles, e.g. "articles"
     url: str  # in each item, e.g. "url"
     date: str | None = None  # in each item, e.g. "publish_time" (text or epoch)
+    title: str | None = None  # in each item, e.g. "title": what extraction weighs as the list's title
     total_pages: str | None = None  # e.g. "page_count"; else paging ends at an empty page
     page_param: str = "page"
 
@@ -171,12 +172,23 @@ class Registry:
         return list(dict.fromkeys(names))
 
 
+class RegistryFileError(ValueError):
+    """A registry file that cannot be read at all (missing, not YAML, not a list): nothing can run."""
+
+
 def parse_registry(text: str, variables: Mapping[str, str] | None = None, origin: str = "registry") -> Registry:
-    # libyaml's loader where PyYAML has it: four times faster, and thousands of entries are parsed at
-    # every DAG parse and in every task.
-    entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
+    try:
+        # libyaml's loader where PyYAML has it: four times faster, and thousands of entries are parsed
+        # at every DAG parse and in every task.
+        entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        raise RegistryFileError(f"registry file {origin} is not valid YAML{line}: "
+                                f"{getattr(error, 'problem', None) or error}") from None
     if not isinstance(entries, list):
-        raise ValueError(f"{origin}: expected a YAML list of site entries, got {type(entries).__name__}")
+        raise RegistryFileError(f"registry file {origin}: expected a YAML list of site entries, "
+                                f"got {type(entries).__name__}")
     sites: dict[str, Site] = {}
     errors: dict[str, SiteError] = {}
     for position, entry in enumerate(entries, start=1):
@@ -200,7 +212,12 @@ def load_registry(paths: Sequence[Path | str], variables: Mapping[str, str] | No
     sites: dict[str, Site] = {}
     errors: dict[str, SiteError] = {}
     for path in paths:
-        registry = parse_registry(Path(path).read_text(encoding="utf-8"), variables, origin=str(path))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RegistryFileError(f"cannot read the registry file {path}: "
+                                    f"{getattr(error, 'strerror', None) or error}") from None
+        registry = parse_registry(text, variables, origin=str(path))
         for name, site in registry.sites.items():
             errors.pop(name, None)
             sites[name] = site

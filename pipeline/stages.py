@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
 from pipeline.dedupe import NEAR, Candidate, NearConfig, body_hash, canonical_url, decide
+from pipeline.health.assess import assess_run
+from pipeline.health.drift import HealthConfig, SiteHealth
+from pipeline.progress import Extracted, LogLines, Progress, SiteCrawl
 from pipeline.records import Article, Rejected
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Settings, masked
 from pipeline.store.clusters import Staged, index_batch, link_clusters
 from pipeline.store.load import load_run
 
@@ -32,44 +36,63 @@ class CrawlError(RuntimeError):
 
 
 def crawl(settings: Settings, run_id: str, sites: Sequence[str], max_pages: int | None = None,
-          recrawl_since: date | None = None) -> None:
-    """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor."""
+          recrawl_since: date | None = None, progress: Progress | None = None) -> None:
+    """Crawl the sites in a fresh Scrapy process, so that crawls never share a Twisted reactor.
+
+    The process reports each site's progress on its standard output (plain log lines by default)."""
     if not sites:
         return
     from spiders.command import crawl_command, crawl_env  # no Scrapy import: builds the command only
 
-    command = [sys.executable, "-m", "spiders.runner", *crawl_command(run_id, sites, max_pages, recrawl_since)]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise CrawlError(f"crawl of {', '.join(sites)} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+    progress = progress or LogLines()
+    command = [sys.executable, "-m", "spiders.runner", "--progress",
+               *crawl_command(run_id, sites, max_pages, recrawl_since)]
+    with tempfile.TemporaryFile() as log, progress.stage("crawl"):  # the log is shown only on failure
+        with subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
+                              stdout=subprocess.PIPE, stderr=log, text=True) as process:
+            for line in process.stdout or ():
+                if site := SiteCrawl.from_line(line):
+                    progress.crawled(site)
+        if process.returncode != 0:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 4000))
+            tail = masked(log.read().decode("utf-8", "replace"))
+            raise CrawlError(f"crawl of {', '.join(sites)} failed (exit {process.returncode}):\n{tail}")
 
 
 @dataclass
 class ExtractCounts:
     articles: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    read: int = 0  # pages saved so far, articles or not
 
 
 def extract(
     sessions: sessionmaker[Session], run_id: str | None, sites: Sequence[str] | None = None,
-    record_as: str | None = None,
+    record_as: str | None = None, progress: Progress | None = None,
 ) -> ExtractCounts:
     """Extract stored pages (one run's, or all with ``run_id=None``) into the staging table.
 
-    Rejections are recorded under ``record_as`` (default: the run id).
+    Each site's name is learned first from the ``<title>``s of its stored pages, so that it can be
+    told from the headline. Rejections are recorded under ``record_as`` (default: the run id).
     """
     from pipeline.extract import extract as extract_page  # trafilatura is heavy: import when used
+    from pipeline.extract import learn_site_names
 
     counts = ExtractCounts()
+    progress = progress or LogLines()
     run = record_as or run_id or "reextract"
-    with sessions() as reader:
+    site_names: dict[str, frozenset[str]] = {}
+    with sessions() as reader, progress.stage("extract"):
         batch: list[tuple[int, Article | Rejected]] = []
         for page_id, page in store.pages_of_run(reader, run_id, sites):
-            batch.append((page_id, extract_page(page)))
+            if page.site not in site_names:
+                with sessions() as session:
+                    site_names[page.site] = learn_site_names(store.page_heads(session, page.site))
+            batch.append((page_id, extract_page(page, site_names[page.site])))
             if len(batch) >= BATCH_SIZE:
                 _save_extracted(sessions, run, batch, counts)
                 batch = []
+            progress.extracted(Extracted(counts.read + len(batch), counts.articles, sum(counts.rejected.values())))
         _save_extracted(sessions, run, batch, counts)
     return counts
 
@@ -87,11 +110,17 @@ def _save_extracted(
                 store.drop_extraction(session, page_id)
                 counts.rejected[result.reason] = counts.rejected.get(result.reason, 0) + 1
             else:
-                url = canonical_url(result.url)
-                articles.append((page_id, store.article_row(result, url, body_hash(result.body_simplified))))
+                articles.append((page_id, extraction_row(result)))
         store.save_extractions(session, run_id, articles)
         store.save_rejections(session, run_id, rejections)
     counts.articles += len(articles)
+    counts.read += len(batch)
+
+
+def extraction_row(article: Article) -> dict[str, object]:
+    """The staged row of an extracted article: keyed by its canonical URL, its body hashed as the
+    normalized Simplified text, so a re-crawl that changed only spacing or script is no new version."""
+    return store.article_row(article, canonical_url(article.url), body_hash(article.body_simplified))
 
 
 def near_config(settings: Settings) -> NearConfig:
@@ -131,8 +160,18 @@ def link(session: Session, run_id: str) -> None:
     link_clusters(session, run_id)
 
 
-def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:
-    """Per-site counts and failures of the run, stored with the run and returned."""
+def health_config(settings: Settings) -> HealthConfig:
+    return HealthConfig(window=settings.health_window, min_history=settings.health_min_history,
+                        quiet_nights=settings.health_quiet_nights)
+
+
+def health(session: Session, run_id: str, now: datetime, config: HealthConfig = HealthConfig()) -> list[SiteHealth]:
+    """Each site's metrics of the run and the drift alerts open on it after the run (both stored)."""
+    return assess_run(session, run_id, now, config)
+
+
+def report(session: Session, run_id: str, now: datetime, config: HealthConfig = HealthConfig()) -> dict[str, object]:
+    """Per-site counts, failures and open health alerts of the run, stored with the run and returned."""
     counts = store.run_counts(session, run_id)
     for site in store.run_sites(session, run_id):  # a site that brought nothing new still has a row
         counts.setdefault(site, dict.fromkeys(store.COUNTS, 0))
@@ -140,6 +179,7 @@ def report(session: Session, run_id: str, now: datetime) -> dict[str, object]:
         {"site": site, "url": url, "reason": reason, "detail": detail}
         for site, url, reason, detail in store.rejection_reasons(session, run_id)
     ]
-    summary: dict[str, object] = {"sites": counts, "failures": failures}
+    alerts = [alert.as_report() for site in health(session, run_id, now, config) for alert in site.alerts]
+    summary: dict[str, object] = {"sites": counts, "failures": failures, "alerts": alerts}
     store.finish_run(session, run_id, json.loads(json.dumps(summary)), now)
     return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
@@ -20,35 +21,33 @@ class _BufferedStore:
     record_type: type
     write: Any
 
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
+    def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
+        self.crawler = crawler
+        self.database_url = crawler.settings["GOVNEWS_DATABASE_URL"]
         self.buffer: list[Any] = []
         self.writing: set[Deferred[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
-        return cls(crawler.settings["GOVNEWS_DATABASE_URL"])
+        return cls(crawler)
 
-    def open_spider(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def open_spider(self) -> None:
         self.sessions = store.shared_session_factory(self.database_url)
 
-    def process_item(self, item, spider):  # type: ignore[no-untyped-def]
-        if not isinstance(item, self.record_type):
-            return item
-        self.buffer.append(item)
-        if len(self.buffer) < FLUSH_EVERY:
-            return item
-        written = self._flush(spider.run_id)
-        written.addCallback(lambda _: item)
-        return written
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, self.record_type):
+            self.buffer.append(item)
+            if len(self.buffer) >= FLUSH_EVERY:
+                await maybe_deferred_to_future(self._flush())
+        return item
 
-    def close_spider(self, spider) -> Deferred[Any]:  # type: ignore[no-untyped-def]
-        self._flush(spider.run_id)
-        return DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True)
+    async def close_spider(self) -> None:
+        self._flush()
+        await maybe_deferred_to_future(DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True))
 
-    def _flush(self, run_id: str) -> Deferred[None]:
+    def _flush(self) -> Deferred[None]:
         batch, self.buffer = self.buffer, []
-        written = deferToThread(self._write, run_id, batch)
+        written = deferToThread(self._write, self.crawler.spider.run_id, batch)
         self.writing.add(written)
         written.addBoth(self._written, written)
         return written

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
                         "page back to it instead of stopping at known articles")
     parser.add_argument("--stats", type=Path, help="write each site's Scrapy stats here as JSON")
     parser.add_argument("--fetch-only", action="store_true", help="store nothing (a benchmark baseline)")
+    parser.add_argument("--progress", action="store_true", help="write each site's progress on standard "
+                        "output as JSON lines (spiders/progress.py)")
     parser.add_argument("sites", nargs="*", help="registry names (default: all)")
     args = parser.parse_args(argv)
 
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.fetch_only:
         settings.set("ITEM_PIPELINES", {})
         settings.set("GOVNEWS_STORE", False)
+    if args.progress:
+        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "spiders.progress.ProgressLines": 900})
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
@@ -55,27 +61,42 @@ def main(argv: list[str] | None = None) -> None:
             broken.append(Rejected(url=f"registry:{name}", site=name, stage="config",
                                    reason="bad_site_config", detail=str(error)))
             continue
-        crawls[name] = (process.create_crawler(GenericSpider), {"site": site, "run_id": args.run_id,
-                        "max_pages": args.max_pages, "recrawl_since": args.recrawl_since})
+        crawls[name] = {"site": site, "run_id": args.run_id, "max_pages": args.max_pages,
+                        "recrawl_since": args.recrawl_since}
     if broken and not args.fetch_only:
         with store.shared_session_factory(settings["GOVNEWS_DATABASE_URL"]).begin() as session:
             store.save_rejections(session, args.run_id, broken)
-    # Each crawler has its own per-host slots: sites sharing a host are crawled one after the other,
-    # so that the host sees one site's pace at a time.
-    for group in host_groups({name: kwargs["site"].allowed_domains for name, (_, kwargs) in crawls.items()}):
-        crawl_in_turn(process, [crawls[name] for name in group])
+    # Each crawler has its own per-host slots: sites sharing a server (host and port) are crawled
+    # one after the other, so that it sees one site's pace at a time.
+    failed: list[str] = []
+    crawlers: dict[str, Crawler] = {}
+    servers = {name: {urlsplit(url).netloc for url in kwargs["site"].start_urls} for name, kwargs in crawls.items()}
+    for group in host_groups(servers):
+        crawl_in_turn(process, [(name, crawls[name]) for name in group], crawlers, failed)
     process.start()
     if args.stats:
-        stats = {name: crawler.stats.get_stats() for name, (crawler, _) in crawls.items()}
+        stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
         args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
+    if failed:
+        # Not a site's fault (those are rejections): the crawl itself could not run, e.g. the
+        # database refused a connection. Failing makes Airflow retry; the sites' crawls resume.
+        sys.exit(f"{len(failed)} site crawl(s) could not run: {'; '.join(failed)[:2000]}")
 
 
-def crawl_in_turn(process: CrawlerProcess, crawls: list[tuple[Crawler, dict[str, Any]]]) -> Deferred[Any]:
-    """Start the first crawl now and each next one when the one before it has ended, however."""
-    crawler, kwargs = crawls[0]
-    done = process.crawl(crawler, **kwargs)
-    for crawler, kwargs in crawls[1:]:
-        done.addBoth(lambda _, c=crawler, k=kwargs: process.crawl(c, **k))
+def crawl_in_turn(process: CrawlerProcess, crawls: list[tuple[str, dict[str, Any]]], crawlers: dict[str, Crawler],
+                  failed: list[str]) -> Deferred[Any]:
+    """Start the first crawl now and each next one when the one before it has ended, however; a
+    crawler is made when its crawl starts (the first one made installs the reactor). A crawl that
+    fails as a whole (its spider could not open or run) is noted in ``failed``."""
+    done: Deferred[Any] | None = None
+    for name, kwargs in crawls:
+        def start(_: Any, name: str = name, kwargs: dict[str, Any] = kwargs) -> Deferred[Any]:
+            crawlers[name] = crawler = process.create_crawler(GenericSpider)
+            crawl = process.crawl(crawler, **kwargs)
+            crawl.addErrback(lambda failure: failed.append(f"{name}: {failure.getErrorMessage()}"))
+            return crawl
+        done = start(None) if done is None else done.addBoth(start)
+    assert done is not None
     return done
 
 

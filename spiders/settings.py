@@ -12,6 +12,7 @@ _settings = Settings()
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders.spiders"]
 NEWSPIDER_MODULE = "spiders.spiders"
+COMMANDS_MODULE = "spiders.commands"  # `scrapy crawl generic` checks its -a site= first
 
 USER_AGENT = _settings.agent
 ROBOTSTXT_OBEY = True  # a registry entry may opt out only with a written reason
@@ -29,6 +30,7 @@ RETRY_TIMES = 2  # 5xx, 408, 429, time-outs, resets, truncated bodies; 403/412 a
 GOVNEWS_BACKOFF_BASE = 1.0  # seconds between requests to a host after its first retry, doubling
 GOVNEWS_BACKOFF_MAX = _settings.backoff_max
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -37,6 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ChallengeMiddleware": 560,  # sees responses before the retry middleware
     "spiders.middlewares.SiteProxyMiddleware": 740,  # before Scrapy's HttpProxyMiddleware (750)
 }
+EXTENSIONS = {"spiders.health.CrawlHealth": 500}  # per-site crawl stats for the health metrics
 ITEM_PIPELINES = {
     "spiders.pipelines.StorePages": 300,
     "spiders.pipelines.StoreRejections": 310,

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the repository, never copied into it; tests that need them skip where it is absent.
 SHARED = Path(os.environ.get("GOVNEWS_SHARED", ROOT.parent / "shared"))
 BENCHMARK = SHARED / "benchmarks" / "extraction"
+MEDIA_BENCHMARK = SHARED / "benchmarks" / "extraction-media"
 
 # Airflow reads its configuration when first imported: point it at a throw-away home first.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="govnews-airflow-")
@@ -55,13 +56,13 @@ def airflow_db() -> None:
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
 
 
-def benchmark_gold() -> list[object]:
+def benchmark_gold(folder: Path = BENCHMARK) -> list[object]:
     """One test parameter per benchmark page, its gold answer (with ``id``); a skip where absent."""
-    if not (BENCHMARK / "gold").is_dir():
-        reason = f"no extraction benchmark at {BENCHMARK}; set GOVNEWS_SHARED to the shared folder"
+    if not (folder / "gold").is_dir():
+        reason = f"no extraction benchmark at {folder}; set GOVNEWS_SHARED to the shared folder"
         return [pytest.param(None, id="benchmark-absent", marks=pytest.mark.skip(reason))]
     return [pytest.param({**json.loads(path.read_text(encoding="utf-8")), "id": path.stem}, id=path.stem)
-            for path in sorted((BENCHMARK / "gold").glob("*.json"))]
+            for path in sorted((folder / "gold").glob("*.json"))]
 
 
 def empty_database(url: str) -> str:

@@ -18,6 +18,7 @@ from pipeline.fixtures.farm import Farm
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.store.models import CrawlState, Page, Rejection
 from spiders.command import crawl_env
+from tests.commands import free_port
 
 
 def farm_settings(settings: Settings, farm: Farm, tmp_path: Path, **changes: Any) -> Settings:
@@ -70,3 +71,17 @@ def article_hits(farm: Farm, site: str) -> int:
 
     farm_site = next(s for s in farm.sites if s.name == site)
     return sum(n for (name, path), n in farm.hits.items() if name == site and article_index(farm_site, path) is not None)
+
+
+def failing_registry(folder: Path) -> Path:
+    """A registry file of two sites that fail: one unreachable (nothing listens at its port), one broken."""
+    registry = folder / "sites.yaml"
+    registry.write_text(f"""
+- name: unreachable
+  start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
+  article_url: 't\\d+\\.html'
+- name: broken
+  start_urls: [www.example.gov.cn/index.html]
+  article_url: 't\\d+\\.html'
+""", encoding="utf-8")
+    return registry

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import stages, store
 from pipeline.clean.script import detect_script
-from pipeline.dedupe import body_hash, canonical_url
 from pipeline.fixtures.seed_sites import load_manifest
 from pipeline.records import Article, RawPage
 from pipeline.store.models import Base, Page
@@ -70,9 +69,7 @@ def stage(session: Session, run_id: str, articles: Sequence[Article]) -> None:
     store.save_pages(session, run_id, [RawPage(a.url, a.site, 200, {}, a.body.encode(), NOW) for a in articles])
     page_ids = dict(session.execute(select(Page.url, Page.id)
                                     .where(Page.url.in_([a.url for a in articles]))).all())
-    store.save_extractions(session, run_id, [
-        (page_ids[a.url], store.article_row(a, canonical_url(a.url), body_hash(a.body_simplified)))
-        for a in articles])
+    store.save_extractions(session, run_id, [(page_ids[a.url], stages.extraction_row(a)) for a in articles])
 
 
 def run(sessions: sessionmaker[Session], run_id: str, articles: Sequence[Article]) -> dict[str, object]:

@@ -2,6 +2,7 @@
 with a throw-away AIRFLOW_HOME and the project's dags/; `scripts/trigger_via_api.py` logs in through
 the REST API, triggers `govnews_replay` with parameters and waits; the run succeeds and its articles
 are in a throw-away PostgreSQL database reached through the Airflow connection `govnews_db`.
+The script says it is ready only once the UI answers, and a SIGTERM stops every process it started.
 
 Slow by nature (Airflow starts four components): about 1.5-3 minutes on two cores.
 """
@@ -53,6 +54,8 @@ class Server:
     home: Path
     articles_url: str
     log: Path
+    process: subprocess.Popen[bytes]
+    answer_when_ready: int  # the UI's status the moment the script said it was ready
 
     def api(self):  # type: ignore[no-untyped-def]
         api = trigger_via_api.Airflow(self.url)
@@ -103,39 +106,62 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles_url: str) -> Itera
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while True:
+        while "airflow-local: ready" not in log.read_text(errors="replace"):
             if process.poll() is not None:
                 pytest.fail(f"scripts/airflow-local exited with {process.returncode}:\n{_log_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/version", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the api-server did not answer within {START_TIMEOUT} s:\n{_log_tail(log)}")
-            time.sleep(2)
-        yield Server(url, password, home, articles_url, log)
+                pytest.fail(f"scripts/airflow-local was not ready within {START_TIMEOUT} s:\n{_log_tail(log)}")
+            time.sleep(1)
+        yield Server(url, password, home, articles_url, log, process, _status(f"{url}/api/v2/version"))
     finally:
-        _stop(process)
+        _stop(process, home)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Stop standalone and every component it started (they share its process group)."""
-    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+def processes_of(home: Path) -> set[int]:
+    """Every process started with this AIRFLOW_HOME: the script, standalone, its components, tasks."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
         try:
-            os.killpg(process.pid, sig)
+            if entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+        except OSError:
+            pass  # gone meanwhile, or not ours to read
+    return found
+
+
+def _gone(home: Path, within: float) -> set[int]:
+    """What is still running of ``home``'s processes after waiting up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (left := processes_of(home)) and time.monotonic() < deadline:
+        time.sleep(1)
+    return left
+
+
+def _stop(process: subprocess.Popen, home: Path) -> None:
+    """As a person stops it (SIGTERM); whatever outlives that is killed, so no test leaks a process."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            pass
+    for pid in _gone(home, within=5):
+        try:
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                process.wait()
-                return
-            process.poll()
-            time.sleep(0.5)
+            pass
+    process.wait()
 
 
 def _dag_ids_in_folder() -> set[str]:
@@ -182,4 +208,21 @@ def test_a_run_triggered_through_the_rest_api_succeeds(server: Server) -> None:
     with engine.connect() as connection:
         articles = connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
     engine.dispose()
-    assert articles > 0, f"the run succeeded but wrote no articles ({time.monotonic() - started:.0f} s)\n{output}"
+    assert articles == 3, f"fixture-songjiang has 3 articles; the run wrote {articles} " \
+        f"({time.monotonic() - started:.0f} s)\n{output}"
+
+
+def test_ready_is_said_once_the_ui_answers(server: Server) -> None:
+    assert server.answer_when_ready == 200, "the script said ready before the UI answered"
+    assert "Airflow is ready" not in server.log.read_text(errors="replace"), \
+        "standalone's own (early) ready line reached the output"
+
+
+def test_sigterm_stops_every_component(server: Server) -> None:
+    """Last in this module: it stops the server the tests above share."""
+    running = processes_of(server.home)
+    assert len(running) >= 6, f"expected the script, standalone and its four components: {running}"
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=90) == 143
+    left = _gone(server.home, within=5)
+    assert not left, f"still running after SIGTERM: {left}\n{_log_tail(server.log)}"

@@ -48,12 +48,14 @@ def test_farm_imitations_are_detected(kind: str, expected: str) -> None:
     assert expected in BLOCKED_MESSAGE
 
 
-@pytest.mark.parametrize(("status", "headers", "body"), [
-    pytest.param(200, {"set-cookie": "__jsl_clearance=1752800000.1|0|x; path=/"}, b"<html></html>", id="jsl-cookie"),
-    pytest.param(200, {"set-cookie": ["acw_tc=1; path=/", "acw_sc__v2=abc; path=/"]}, b"", id="acw-cookie"),
+@pytest.mark.parametrize(("status", "headers", "body", "protection"), [
+    pytest.param(200, {"set-cookie": "__jsl_clearance=1752800000.1|0|x; path=/"}, b"<html></html>", "jiasule",
+                 id="jsl-cookie"),
+    pytest.param(200, {"set-cookie": ["acw_tc=1; path=/", "acw_sc__v2=abc; path=/"]}, b"", "aliyun_waf",
+                 id="acw-cookie"),
 ])
-def test_challenge_cookies_alone_are_detected(status: int, headers: dict, body: bytes) -> None:
-    assert challenge_reason(status, headers, body) is not None
+def test_challenge_cookies_alone_are_detected(status: int, headers: dict, body: bytes, protection: str) -> None:
+    assert challenge_reason(status, headers, body) == protection
 
 
 def test_ordinary_pages_are_not_challenges() -> None:

@@ -72,6 +72,56 @@ def test_extract_rejects_an_anti_bot_page(tmp_path: Path, page: bytes) -> None:
     assert json.loads(done.stdout)["rejected"] == "anti_bot_challenge"
 
 
+def saved_fixtures(tmp_path: Path) -> list[tuple[Path, object]]:
+    saved = []
+    for fixture in MANIFEST:
+        path = tmp_path / f"{fixture.seed[:3]}.html"
+        path.write_bytes(PAGES[fixture.path].body)
+        saved.append((path, fixture))
+    return saved
+
+
+def test_extract_several_pages_prints_json_lines_in_order(tmp_path: Path) -> None:
+    saved = saved_fixtures(tmp_path)
+    done = govnews("extract", *(str(path) for path, _ in saved))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(saved), "one JSON object per line, one line per page"
+    results = [json.loads(line) for line in lines]
+    assert [r["title"] for r in results] == [fixture.title for _, fixture in saved]
+    assert all(r["title_source"] and r["date_source"] for r in results)
+
+
+def test_extract_reports_unreadable_inputs_and_goes_on(tmp_path: Path) -> None:
+    (path, fixture), *_ = saved_fixtures(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("just some notes, no markup", encoding="utf-8")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 binary")
+    sources = [str(tmp_path / "missing.html"), str(path), str(tmp_path / "folder"), str(tmp_path / "notes.txt"),
+               str(tmp_path / "scan.pdf"), "http://127.0.0.1:9/closed-port.html"]
+    if os.geteuid() != 0:  # root reads any file
+        locked = tmp_path / "locked.html"
+        locked.write_bytes(PAGES[fixture.path].body)
+        locked.chmod(0)
+        sources.append(str(locked))
+    done = govnews("extract", *sources)
+    assert done.returncode == 3, "some pages failed, some did not"
+    assert [json.loads(line)["title"] for line in done.stdout.splitlines()] == [fixture.title]
+    errors = done.stderr.splitlines()
+    assert all(line.startswith("error: ") for line in errors) and "Traceback" not in done.stderr
+    for source in sources:
+        if source != str(path):
+            assert any(source in line for line in errors), f"no error line names {source}"
+    assert "no such file" in done.stderr and "a directory" in done.stderr and "not an HTML page" in done.stderr
+    assert "unreachable" in done.stderr
+
+
+def test_extract_fails_when_every_page_fails(tmp_path: Path) -> None:
+    done = govnews("extract", str(tmp_path / "a.html"), str(tmp_path / "b.html"))
+    assert done.returncode == 1
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 2
+
+
 def test_extract_needs_pages_or_a_run() -> None:
     done = govnews("extract")
     assert done.returncode != 0

@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.common import SERVER as POSTGRES_URL
 from benchmarks.common import throwaway_database
+from tests.conftest import SHARED  # GOVNEWS_SHARED, else the shared folder beside the repository
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 VENV_BIN = Path(sys.executable).parent  # the environment running the tests
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
@@ -77,7 +77,7 @@ def environment(service: str) -> dict[str, str]:
 def test_compose_file_matches_the_compose_schema() -> None:
     schema_path = SHARED / "schemas" / "compose-spec.json"
     if not schema_path.exists():
-        pytest.skip(f"no Compose schema at {schema_path} (the shared folder beside the repository)")
+        pytest.skip(f"no Compose schema at {schema_path}; set GOVNEWS_SHARED to the shared folder")
     import jsonschema
 
     schema = json.loads(schema_path.read_text())

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from pipeline.fixtures.farm import Farm, Fault, standard_farm
+from pipeline.fixtures.farm_pages import title as farm_title
 from pipeline.settings import Settings
 from tests.crawling import article_hits, crawl, crawl_state, farm_settings, pages, rejections
 
@@ -30,13 +31,29 @@ def farmed(settings: Settings, farm: Farm, tmp_path) -> Settings:
 
 def test_every_article_of_every_strategy_is_found(farmed: Settings, farm: Farm, tmp_path) -> None:
     stats = crawl(farmed, "full-1", [*SITES, "farm-sitemap-feed"], tmp_path=tmp_path)
+    # The feed lists the newest page of the sitemap site's articles: a page belongs to whichever of
+    # the two entries stored it last.
+    shared = pages(farmed, "farm-sitemap-feed")
     for site in SITES:
-        stored = pages(farmed, site)
+        stored = pages(farmed, site) | (shared if site == "farm-sitemap" else {})
         assert sorted(stored) == sorted(farm.article_urls(site)), f"{site}: articles missed or extra"
         assert all(p.status == 200 for p in stored.values())
         assert crawl_state(farmed, site).outcome == "complete"
-    # The feed lists the newest page of articles only; the sitemap site's articles are shared.
     assert stats["farm-sitemap-feed"]["item_scraped_count"] == PAGE_SIZE
+
+
+def test_the_list_title_and_date_are_stored_with_each_page(farmed: Settings, farm: Farm, tmp_path) -> None:
+    """What a list showed for a link (title attribute or text, date) reaches the stored page, where
+    extraction weighs it; a sitemap shows dates only."""
+    listed = ["farm-trs", "farm-trs_div", "farm-hanweb", "farm-json_api"]
+    crawl(farmed, "listed-1", [*listed, "farm-sitemap"], tmp_path=tmp_path)
+    for site in farm.sites:
+        if site.name not in (*listed, "farm-sitemap"):
+            continue
+        stored = pages(farmed, site.name)
+        for index, url in enumerate(farm.article_urls(site.name)):
+            expected_title = None if site.name == "farm-sitemap" else farm_title(site, index)
+            assert (stored[url].listed_title, stored[url].listed_date) == (expected_title, site.article_date(index))
 
 
 def test_second_run_stops_paging_at_known_articles(farmed: Settings, farm: Farm, tmp_path) -> None:

@@ -61,13 +61,14 @@ def test_nightly_schedule_retries_and_mapping(dagbag) -> None:  # type: ignore[n
     assert dag.catchup is False and dag.max_active_runs == 1
     tasks = {t.task_id: t for t in dag.tasks}
     assert set(tasks) == {"plan", "shard.crawl", "shard.extract", "slice_batch", "dedupe", "load", "link", "report",
-                          "prune", "watcher"}
+                          "health", "prune", "watcher"}
     assert tasks["watcher"].upstream_task_ids == set(tasks) - {"watcher"}, "any failure must fail the run"
     for task_id in ("shard.crawl", "shard.extract"):
         assert tasks[task_id].get_closest_mapped_task_group() is not None, f"{task_id} runs once per shard of sites"
     for task_id in ("dedupe", "load"):
         assert tasks[task_id].is_mapped, f"{task_id} runs once per slice of the batch"
-    for task_id in ("shard.crawl", "shard.extract", "slice_batch", "dedupe", "load", "link", "report", "prune"):
+    for task_id in ("shard.crawl", "shard.extract", "slice_batch", "dedupe", "load", "link", "report", "health",
+                    "prune"):
         assert tasks[task_id].retries == 3
         assert tasks[task_id].retry_exponential_backoff
     assert tasks["plan"].retries == 0
@@ -76,6 +77,7 @@ def test_nightly_schedule_retries_and_mapping(dagbag) -> None:  # type: ignore[n
     assert tasks["dedupe"].downstream_task_ids >= {"load"}, "every slice is indexed before any is merged"
     assert [o.name for o in tasks["link"].outlets] == ["govnews_articles"], "one asset event per run, at the end"
     assert tasks["shard.crawl"].queue == "crawl" and tasks["shard.extract"].queue == "extract"
+    assert tasks["health"].upstream_task_ids == {"report"} and tasks["health"].trigger_rule == "all_done"
 
 
 def test_trigger_form_params(dagbag) -> None:  # type: ignore[no-untyped-def]
@@ -88,9 +90,13 @@ def test_trigger_form_params(dagbag) -> None:  # type: ignore[no-untyped-def]
         assert params.get_param(name).description, f"param {name} needs a description for the form"
 
 
-def airflow_connection_uri(database_url: str) -> str:
+CONNECTION_PASSWORD = "pw-not-for-task-logs"
+
+
+def airflow_connection_uri(database_url: str, password: str | None = None) -> str:
     url = make_url(database_url)
-    return f"postgresql://{url.username}@{url.host}:{url.port}/{url.database}"
+    login = f"{url.username}:{password}" if password else url.username
+    return f"postgresql://{login}@{url.host}:{url.port}/{url.database}"
 
 
 def article_count(database_url: str) -> int:
@@ -98,13 +104,18 @@ def article_count(database_url: str) -> int:
         return session.scalar(select(func.count()).select_from(Article))
 
 
-def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(dagbag, database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # The articles database reaches the tasks the Airflow way: the govnews_db connection.
-    monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url))
+def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(  # type: ignore[no-untyped-def]
+        dagbag, database_url, monkeypatch, capfd) -> None:
+    # The articles database reaches the tasks the Airflow way: the govnews_db connection, in the
+    # postgresql:// form people write, with a password (the local server trusts; the logs must not show it).
+    monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url, password=CONNECTION_PASSWORD))
     monkeypatch.delenv("GOVNEWS_DATABASE_URL", raising=False)
     dag = dagbag.get_dag("govnews_replay")
     first = dag.test()
-    assert first.state == "success", "the replay DAG run failed: see the task logs above"
+    logs = "".join(capfd.readouterr())
+    assert first.state == "success", f"the replay DAG run failed; its logs end:\n{logs[-5000:]}"
+    assert "site(s) into postgresql+psycopg2://" in logs and ":***@" in logs
+    assert CONNECTION_PASSWORD not in logs, "a task log shows the database password"
     assert article_count(database_url) == 5
     second = dag.test()
     assert second.state == "success"
@@ -113,6 +124,36 @@ def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(dagbag, database_ur
         report = session.scalar(select(Run.report).where(Run.run_id == second.run_id))
     # The crawl is incremental: the lists bring no new links, so nothing is fetched or added.
     assert all(counts["articles"] == 0 and counts["pages"] == 0 for counts in report["sites"].values())
+
+
+def test_a_newly_broken_site_fails_the_health_task_and_calls_the_hook(dagbag, database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Stored history says fixture-songjiang's articles are much longer: the replay's real ones are a
+    body_length_drop, new in this run, so the health task (and the run) fail and the hook is called."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.health.metrics import SiteMetrics
+    from pipeline.store.health import save_metrics
+    from tests import health_hook
+
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    usual = SiteMetrics(run_id="", site="fixture-songjiang", run_started_at=started, measured_at=started,
+                        extracted=5, date_fill=1.0, body_chars_median=20_000)
+    with store.session_factory(database_url).begin() as session:
+        save_metrics(session, [replace(usual, run_id=f"earlier-{n}", run_started_at=started + timedelta(days=n))
+                               for n in range(5)])
+    monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url))
+    monkeypatch.setenv("GOVNEWS_HEALTH_CALLBACK", "tests.health_hook:record")
+    health_hook.CALLS.clear()
+    run = dagbag.get_dag("govnews_replay").test()
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert run.state == "failed" and states["health"] == "failed", states
+    assert states["report"] == "success" and states["load"] == "success"
+    assert [[(a["site"], a["alert"]) for a in alerts] for alerts in health_hook.CALLS] == \
+        [[("fixture-songjiang", "body_length_drop")]], "the hook gets the new alerts, once"
+    with store.session_factory(database_url)() as session:
+        report = session.scalar(select(Run.report).where(Run.run_id == run.run_id))
+    assert [(a["site"], a["alert"], a["new"]) for a in report["alerts"]] == [("fixture-songjiang", "body_length_drop", True)]
 
 
 def test_unknown_site_is_refused_before_a_run_exists(dagbag) -> None:  # type: ignore[no-untyped-def]

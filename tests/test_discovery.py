@@ -38,8 +38,8 @@ def test_trs_list_gives_dated_articles_and_the_next_page() -> None:
             '<li><a href="./202607/t20260717_1444100.html">二</a><span>2026/07/17</span></li>'
             '<li><a href="/other/">栏目</a></li><script>createPageHTML(3, 1, "index", "html");</script>')
     listing = discover(site("trs", r"/t\d{8}_\d+\.html$"), f"{BASE}/xwzx/index_1.html", html)
-    assert listing == Listing((Link(f"{BASE}/xwzx/202607/t20260718_1444258.html", date(2026, 7, 18)),
-                               Link(f"{BASE}/xwzx/202607/t20260717_1444100.html", date(2026, 7, 17))),
+    assert listing == Listing((Link(f"{BASE}/xwzx/202607/t20260718_1444258.html", date(2026, 7, 18), "一"),
+                               Link(f"{BASE}/xwzx/202607/t20260717_1444100.html", date(2026, 7, 17), "二")),
                               (f"{BASE}/xwzx/index_2.html",))
     last = discover(site("trs", r"/t\d{8}_\d+\.html$"), f"{BASE}/xwzx/index_2.html", html.replace("(3, 1,", "(3, 2,"))
     assert last.next_pages == ()
@@ -51,7 +51,7 @@ HANWEB_COLUMN = """<script type="text/xml"><datastore><nextgroup><![CDATA[<a hre
 def test_hanweb_column_then_data_proxy_until_totalpage() -> None:
     entry = site("hanweb", r"/art/\d{4}/\d+/\d+/art_12377_\d+\.html$")
     column = discover(entry, f"{BASE}/col/col12377/index.html", HANWEB_COLUMN)
-    assert column.articles == (Link(f"{BASE}/art/2022/1/20/art_12377_1486865.html", date(2022, 1, 20)),)
+    assert column.articles == (Link(f"{BASE}/art/2022/1/20/art_12377_1486865.html", date(2022, 1, 20), "标题"),)
     [proxy] = column.next_pages
     assert proxy.startswith(f"{BASE}/module/web/jpage/dataproxy.jsp?page=2&")
     assert "webname=%25E5%25B8%2582" in proxy, "the twice-encoded webname is passed on as the page wrote it"
@@ -98,7 +98,7 @@ def test_links_fallback_follows_list_pages() -> None:
     entry = site("links", r"/content_\d+\.htm$", list_url=r"home_\d+\.htm$")
     html = '<a href="2026-07/01/content_5.htm">a</a> <a href="home_1.htm">下一页</a> <a href="/x.htm">x</a>'
     listing = discover(entry, f"{BASE}/yw/home.htm", html)
-    assert listing == Listing((Link(f"{BASE}/yw/2026-07/01/content_5.htm", date(2026, 7, 1)),), (f"{BASE}/yw/home_1.htm",))
+    assert listing == Listing((Link(f"{BASE}/yw/2026-07/01/content_5.htm", date(2026, 7, 1), "a"),), (f"{BASE}/yw/home_1.htm",))
 
 
 def test_url_dates_of_the_families() -> None:

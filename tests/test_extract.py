@@ -54,10 +54,13 @@ def gov_page(
     )
 
 
-def page(body: bytes | str, status: int = 200, content_type: str = "text/html; charset=utf-8") -> RawPage:
+URL = "http://www.songjiang.gov.cn/xwzx/t20200407_1.html"
+
+
+def page(body: bytes | str, status: int = 200, content_type: str = "text/html; charset=utf-8", url: str = URL) -> RawPage:
     data = body.encode("utf-8") if isinstance(body, str) else body
     return RawPage(
-        url="http://www.songjiang.gov.cn/xwzx/t20200407_1.html",
+        url=url,
         site="songjiang",
         status=status,
         headers={"content-type": content_type},
@@ -176,7 +179,8 @@ def test_title_without_meta_tags(head: str, shown: str, expected: str) -> None:
 
 
 def test_missing_date_is_flagged() -> None:
-    result = article(page(gov_page(meta=False, info="来源:上海市松江区人民政府")))
+    dateless = "http://www.songjiang.gov.cn/xwzx/content_1.html"
+    result = article(page(gov_page(meta=False, info="来源:上海市松江区人民政府"), url=dateless))
     assert result.published_at is None
     assert "no_date" in result.flags
 

@@ -1,4 +1,6 @@
-"""extract() on the five fixture pages, rendered in-process from the seeds (no HTTP needed)."""
+"""extract() on the five fixture pages, rendered in-process from the seeds (no HTTP needed), each
+twice: as the fixture sites serve it, and with its page chrome inside the body div (/inline), where
+only the line rules of the extractor keep the chrome out."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ import pytest
 
 from pipeline.clean.pinyin import strip_pinyin
 from pipeline.extract import extract
-from pipeline.fixtures.seed_sites import FixtureArticle, build_pages, load_manifest
+from pipeline.fixtures.seed_sites import FixtureArticle, build_pages, chrome_inside, load_manifest
 from pipeline.records import Article, RawPage
 
-ARTICLES = load_manifest()
+ARTICLES = load_manifest() + chrome_inside(load_manifest())
 PAGES = build_pages(ARTICLES)
 
 
@@ -20,7 +22,8 @@ def normalize(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", strip_pinyin(text)).split())
 
 
-@pytest.fixture(scope="module", params=ARTICLES, ids=[article.seed[:3] for article in ARTICLES])
+@pytest.fixture(scope="module", params=ARTICLES,
+                ids=[article.seed[:3] + ("-inline" if article.inline else "") for article in ARTICLES])
 def case(request: pytest.FixtureRequest) -> tuple[FixtureArticle, Article]:
     fixture: FixtureArticle = request.param
     served = PAGES[fixture.path]

@@ -157,10 +157,17 @@ def test_list_pages_link_every_article_across_pagination(origin: str, site: str)
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/songjiang/xwzx/index_2.html", "/songjiang/xwzx/202004/t20200407_9999.html", "/yancheng/col/szyw/x.html"],
+    ["/songjiang/xwzx/index_2.html", "/songjiang/xwzx/202004/t20200407_9999.html", "/yancheng/col/szyw/x.html",
+     "/inline/songjiang/xwzx/index_2.html"],
 )
 def test_unknown_path_is_404(origin: str, path: str) -> None:
     assert fetch(origin + path)[0] == 404
+
+
+def test_the_root_is_an_index_of_the_sites(origin: str) -> None:
+    status, content_type, body = fetch(origin + "/")
+    assert status == 200 and content_type == "text/html; charset=utf-8"
+    assert all(f'href="{path}"' in body.decode() for path in LIST_PAGES.values())
 
 
 @pytest.mark.parametrize("site", sorted(LIST_PAGES))

@@ -29,8 +29,10 @@ def test_the_embedded_sqlite_default_dedupes_and_loads(tmp_path) -> None:
     with sessions() as session:
         clusters = dict(session.execute(select(StoryMember.canonical_url, StoryMember.cluster_id)).all())
         linked = dict(session.execute(select(Article.canonical_url, Article.duplicate_of_id)).all())
+        ids = dict(session.execute(select(Article.canonical_url, Article.id)).all())
     assert clusters[copy.url] == clusters[original.url] != clusters[seed_article("004").url]
-    assert linked[copy.url] is not None and linked[original.url] is None
+    assert linked[copy.url] == ids[original.url], "the copy links to the original it repeats"
+    assert linked[original.url] is None and linked[seed_article("004").url] is None
     assert summary["sites"]["fixture-reprints"]["cross_script"] == 1
     before = snapshot(sessions)
     run(sessions, "sqlite-2", [original, seed_article("004"), copy])

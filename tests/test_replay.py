@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-import socket
 import unicodedata
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
+from benchmarks.common import throwaway_database
 from pipeline import store
 from pipeline.clean.pinyin import strip_pinyin
 from pipeline.cli.stages import run_all
-from pipeline.fixtures.seed_sites import load_manifest
+from pipeline.fixtures.seed_sites import INLINE, chrome_inside, load_manifest
 from pipeline.settings import Settings
-from pipeline.store.models import Article, Extraction, Page, Rejection
+from pipeline.store.models import Article, ArticleVersion, Extraction, Page, Rejection, Run
 from tests.conftest import empty_database
+from tests.crawling import failing_registry
 
 FIXTURE_SITES = ["fixture-songjiang", "fixture-yancheng"]
 MANIFEST = load_manifest()
+# The fixture server's copies with the page chrome inside the body div, crawled as one more site.
+INLINE_SITE = f"""
+- name: fixture-inline
+  start_urls: ["http://www.inline.fixture.test{INLINE}/songjiang/xwzx/index.html",
+               "http://www.inline.fixture.test{INLINE}/yancheng/col/szyw/index.html"]
+  article_url: '{INLINE}/.+/t\\d{{8}}_\\d+\\.html'
+  proxy: "${{FIXTURE_ORIGIN}}"
+  fixture: true
+"""
 
 
 def squeeze(text: str) -> str:
@@ -66,9 +77,23 @@ def test_replay_loads_every_seed_article_once(replayed_once: tuple[Settings, dic
         assert article.site == fixture.site
 
 
-@pytest.mark.parametrize("fixture", MANIFEST, ids=[f.seed[:3] for f in MANIFEST])
-def test_body_has_the_paragraphs_and_none_of_the_chrome(replayed_once, fixture) -> None:
-    settings, _ = replayed_once
+@pytest.fixture(scope="module")
+def inline_replayed(fixture_origin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The /inline copies crawled and loaded, in a database of their own (their bodies repeat the seeds')."""
+    registry = tmp_path_factory.mktemp("inline") / "inline.yaml"
+    registry.write_text(INLINE_SITE, encoding="utf-8")
+    with throwaway_database("govnews_inline") as url:
+        settings = Settings(database_url=url, fixture_origin=fixture_origin, registry=str(registry))
+        summary = run_all(settings, "inline-once", ["fixture-inline"], None)
+        assert summary["sites"]["fixture-inline"]["articles"] == len(MANIFEST), summary
+        yield settings
+
+
+@pytest.mark.parametrize("fixture", MANIFEST + chrome_inside(MANIFEST),
+                         ids=[f.seed[:3] + ("-inline" if f.inline else "") for f in MANIFEST + chrome_inside(MANIFEST)])
+def test_body_has_the_paragraphs_and_none_of_the_chrome(request, fixture) -> None:  # type: ignore[no-untyped-def]
+    settings = request.getfixturevalue("inline_replayed") if fixture.inline else \
+        request.getfixturevalue("replayed_once")[0]
     with store.session_factory(settings.database_url)() as session:
         body = session.scalar(select(Article.body).where(Article.title == fixture.title))
     assert body is not None, f"{fixture.seed} was not loaded"
@@ -104,25 +129,8 @@ def test_rerunning_a_single_stage_is_idempotent(settings: Settings, replayed: di
     assert table_snapshot(settings.database_url) == before
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_broken_and_unreachable_sites_are_reported_and_spare_the_others(settings: Settings, tmp_path) -> None:
-    extra = tmp_path / "sites.yaml"
-    extra.write_text(
-        f"""
-- name: unreachable
-  start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
-  article_url: 't\\d+\\.html'
-- name: broken
-  start_urls: [www.example.gov.cn/index.html]
-  article_url: 't\\d+\\.html'
-""",
-        encoding="utf-8",
-    )
+    extra = failing_registry(tmp_path)
     summary = run_all(settings.model_copy(update={"registry": str(extra)}), "faults-1",
                       ["fixture-yancheng", "unreachable", "broken"], None)
     assert summary["sites"]["fixture-yancheng"]["articles"] == 2
@@ -159,7 +167,14 @@ def test_reextract_updates_only_what_changed(settings: Settings, replayed: dict[
     assert main(["reextract", "--site", "fixture-songjiang"]) == 0
     with sessions() as session:
         articles = session.scalars(select(Article)).all()
+        versions = session.scalars(select(ArticleVersion)).all()
+        report = session.scalars(select(Run.report).where(Run.run_id.startswith("reextract__"))
+                                 .order_by(Run.started_at.desc())).first()
     changed = [a for a in articles if "会议开始。" in a.body]
     assert [a.title for a in changed] == [fixture.title]
-    assert all(a.extractor_version == EXTRACTOR_VERSION for a in articles)
+    assert all(a.extractor_version == EXTRACTOR_VERSION and a.title_source and a.date_source for a in articles)
     assert len(articles) == len(before["articles"]), "re-extraction adds no rows"
+    assert [(v.article_id, "会议开始。" in v.body) for v in versions] == [(changed[0].id, False)], \
+        "the previous text is kept as a version"
+    assert report["sites"]["fixture-songjiang"]["updated"] == 1, "the report counts the changed article"
+    assert report["sites"]["fixture-songjiang"]["versions"] == 1

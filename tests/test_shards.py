@@ -132,4 +132,21 @@ def test_a_nightly_run_over_shards_survives_a_failing_site_in_a_shard(database_u
     assert reasons == {"dead-host": "connection_refused", blocked: "anti_bot_challenge"}
     shard_mates = {name for shard in shards if failing & set(shard) for name in shard} - failing
     assert shard_mates, "the plan should put a failing site beside a working one in this test"
-    assert run.state == "success"
+    failed = {ti.task_id for ti in run.get_task_instances() if ti.state == "failed"}
+    assert failed <= {"health", "watcher"}, f"only the health check of the broken sites may fail the run: {failed}"
+
+
+def test_a_crawl_process_whose_sites_cannot_run_fails_so_that_the_shard_is_retried(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A site's own failures are rejections; a crawl that cannot run at all (here its database is
+    gone, as when the server refuses more connections) must fail the task instead of ending
+    successfully with nothing crawled."""
+    from pipeline import stages
+
+    with host_farm(2, articles=2, delay=None, prefix="nodbsite") as farm:
+        registry = tmp_path / "farm.yaml"
+        registry.write_text(farm.registry_yaml(max_pages=1), encoding="utf-8")
+        settings = Settings(database_url="postgresql+psycopg2://postgres@127.0.0.1:5432/govnews_no_such_database",
+                            registry=str(registry), builtin_registry=False)
+        with pytest.raises(stages.CrawlError, match="could not run"):
+            stages.crawl(settings, "no-database", [site.name for site in farm.sites])
+        assert sum(farm.hits.values()) == 0

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.settings import FIXTURE_REGISTRY, Settings
 from pipeline.sites import SiteError, load_registry, parse_registry
+from tests.commands import ROOT, free_port
 
 GOOD = """
 - name: songjiang
@@ -158,22 +163,17 @@ def test_sites_check_reports_each_farm_site(tmp_path) -> None:
     assert checks["farm-trs_div"].robots == "disallowed"
 
 
-def _online() -> bool:
-    import socket
-
-    try:
-        socket.getaddrinfo("www.gov.cn", 443)
-        return True
-    except OSError:
-        return False
-
-
-def test_sites_check_without_internet_says_unreachable_per_site() -> None:
-    from pipeline.doctor import check_sites, print_checks
-
-    if _online():
-        pytest.skip("this machine reaches the internet; the check would contact the real sites")
-    checks = check_sites(Settings(registry=""), timeout=3)
+def test_sites_check_without_internet_says_unreachable_per_site(tmp_path: Path) -> None:
+    """No internet, made certain whatever the machine reaches: every request goes through a proxy on a
+    loopback port where nothing listens (the check uses urllib, which honours http(s)_proxy), so
+    nothing leaves 127.0.0.1, not even a DNS lookup of a real site."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("GOVNEWS_")}
+    env.update(http_proxy=closed, https_proxy=closed, HTTP_PROXY=closed, HTTPS_PROXY=closed, no_proxy="")
+    check = [sys.executable, "-m", "pipeline.cli", "sites", "check", "--format", "json", "--timeout", "3"]
+    done = subprocess.run(check, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 1, done.stderr
+    checks = json.loads(done.stdout)
     assert len(checks) >= 20
-    assert all(c.reachable.startswith("unreachable") and not c.ok for c in checks)
-    assert print_checks(checks, lambda line: None) == 1
+    assert all(check["reachable"].startswith("unreachable") and not check["ok"] for check in checks), checks
+

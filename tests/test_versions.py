@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
 from pipeline.store.models import Article, ArticleVersion, StoryMember
-from tests.stories import NOW, make_article, run, seed_article, snapshot
+from tests.stories import NOW, S2T, make_article, run, seed_article, snapshot
 
 CORRECTION = "\n（更正：本文第二段中的日期有誤，已於次日更正。）"
 
@@ -55,12 +53,28 @@ def test_unchanged_recrawl_adds_nothing(sessions) -> None:
     assert summary["sites"][original.site]["versions"] == 0
 
 
-def test_spacing_or_script_changes_are_not_a_new_version(sessions) -> None:
+def respaced(article):
+    """The same text with other punctuation and spacing: full-width commas, spaces, blank lines."""
+    body = article.body.replace(",", "，").replace("。", "。 ").replace("\n", "\n\n")
+    return make_article(article.url, article.site, article.title, body, article.published_at)
+
+
+def in_traditional(article):
+    """The same report republished in Traditional script (its Simplified copy is the same text)."""
+    return make_article(article.url, article.site, S2T.convert(article.title), S2T.convert(article.body),
+                        article.published_at)
+
+
+@pytest.mark.parametrize("change", [respaced, in_traditional], ids=["spacing", "script"])
+def test_spacing_or_script_changes_are_not_a_new_version(sessions, change) -> None:
     """The body is compared by the hash of its normalized Simplified text."""
     original = seed_article("000")
+    changed = change(original)
+    assert changed.body != original.body and original.script == "simplified"
+    assert changed.script == ("traditional" if change is in_traditional else "simplified")
     run(sessions, "crawl-1", [original])
-    respaced = replace(original, body=original.body.replace("，", ", "))
-    run(sessions, "crawl-2", [respaced])
+    summary = run(sessions, "crawl-2", [changed])
     with sessions() as session:
         assert session.scalar(select(Article.version)) == 1
         assert session.scalars(select(ArticleVersion)).all() == []
+    assert summary["sites"][original.site]["versions"] == 0

@@ -17,7 +17,9 @@ from types import MappingProxyType
 
 import yaml
 
+from pipeline.clean.credits import parse_credit, split_opening_credit
 from pipeline.clean.dates import date_prefix, parse_date
+from pipeline.clean.headline import cut_next_article, drop_headline
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 FIELDS = ("published", "source", "author", "editor", "photographer")
@@ -25,6 +27,8 @@ _CREDITS = frozenset(FIELDS) - {"published"}
 # Where labelled lines sit in a body: the date line under the headline, the credits at the end.
 _HEAD_LINES = 3
 _TAIL_LINES = 5
+# A credit in brackets opens one of the first paragraphs: "本报讯（记者 某某）……".
+_OPENING_LINES = 2
 
 # A metadata line is short; a longer line that starts with "时间：" is a paragraph.
 _MAX_LABELLED = 120
@@ -39,8 +43,6 @@ _CELL_SEPARATOR = " | "
 _CLOCK = re.compile(r"\d{1,2}[:：]\d{2}")
 _SEPARATORS = " \u3000|｜/丨·"
 _DATE_IN_VALUE = re.compile(r"\s(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
-# A headline repeated in the body may carry a footnote mark: "……统计公报[1]".
-_FOOTNOTE = re.compile(r"(\[\d{1,2}\]|\*)$")
 # The last line of a body may sign it off with a bare name in brackets: "（万载县统计局）".
 _SIGN_OFF = re.compile(r"^[（(]\s*(?P<value>[^（()）\d，。,.；;：:！!？?]{2,20}?)\s*[)）]$")
 
@@ -102,7 +104,7 @@ Pair = tuple[str, str]  # (field, value); field as in FIELDS or "ignored"; value
 def _values(text: str, start: int) -> list[Pair] | None:
     """The label/value pairs from ``start`` on; ``None`` unless a label comes first."""
     matches = list(rules().label.finditer(text, start))
-    if not matches or text[start : matches[0].start()].strip(_SEPARATORS):
+    if not matches or text[start : matches[0].start()].strip(_SEPARATORS + _OPEN):
         return None
     pairs: list[Pair] = []
     for match, following in zip(matches, [*matches[1:], None], strict=True):
@@ -153,7 +155,7 @@ def read_labels(lines: Sequence[str]) -> Labels:
     consumed: set[int] = set()
     dangling: str | None = None
     for index, line in enumerate(lines):
-        pairs = parse_labelled(line)
+        pairs = parse_labelled(line) or parse_credit(line)
         if not pairs and dangling and len(line) <= _MAX_VALUE and _valid(dangling, line):
             pairs = [(dangling, line.strip())]
         dangling = None
@@ -197,28 +199,6 @@ def cut_tail(lines: Sequence[str]) -> list[str]:
     return list(lines)
 
 
-def drop_headline(lines: Sequence[str], title: str) -> list[str]:
-    """Remove every repetition of the headline: whole lines, or the headline split over two."""
-    target = normalize(title)
-    if not target:
-        return list(lines)
-    keys = [_FOOTNOTE.sub("", normalize(line)) if could_be(line, title) else "" for line in lines]
-    kept: list[str] = []
-    skip_next = False
-    for index, line in enumerate(lines):
-        if skip_next:
-            skip_next = False
-            continue
-        if keys[index] == target:
-            continue
-        following = keys[index + 1] if index + 1 < len(keys) else ""
-        if keys[index] and following and keys[index] + following == target:
-            skip_next = True
-            continue
-        kept.append(line)
-    return kept
-
-
 def split_markup(lines: Sequence[str]) -> list[str]:
     """trafilatura's text lines as a reader sees them: no list bullets, one table cell a line."""
     split: list[str] = []
@@ -236,12 +216,15 @@ def _removable(index: int, line: str, total: int) -> bool:
     middle of the text only a credit is, since "时间：2024年5月19日 9:00" there is a notice's."""
     if index < _HEAD_LINES or index >= total - _TAIL_LINES:
         return True
-    return any(field in _CREDITS and value for field, value in parse_labelled(line))
+    return any(field in _CREDITS and value for field, value in parse_labelled(line)) or bool(parse_credit(line))
 
 
-def clean_body(lines: Sequence[str], title: str) -> CleanBody:
-    """Apply all line rules; return the kept lines and the credits read from removed ones."""
-    split = cut_tail(split_markup(lines))
+def clean_body(lines: Sequence[str], title: str, headlines: Sequence[str] = ()) -> CleanBody:
+    """Apply all line rules; return the kept lines and the credits read from removed ones.
+
+    ``headlines``: the page's ``<h1>``s; a body line that repeats another article's ends the body.
+    """
+    split = cut_next_article(cut_tail(split_markup(lines)), title, headlines)
     labels = read_labels(split)
     credits = dict(labels.values)
     kept = [
@@ -250,6 +233,11 @@ def clean_body(lines: Sequence[str], title: str) -> CleanBody:
         if not (index in labels.consumed and _removable(index, line, len(split))) and not is_chrome(line)
     ]
     body = drop_headline(kept, title)
+    for index, line in enumerate(body[:_OPENING_LINES]):
+        body[index], opening = split_opening_credit(line)
+        for field, value in opening:
+            if field != "ignored":
+                credits.setdefault(field, value)
     sign_off = _SIGN_OFF.match(body[-1]) if body else None
     if sign_off:
         credits.setdefault("author", sign_off["value"])

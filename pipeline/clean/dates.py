@@ -80,6 +80,28 @@ def parse_date(text: str, reference: date | None = None) -> datetime | None:
     return None
 
 
+# Dates in article URLs, by CMS family and news-site habit; each gives (year, month, day).
+_URL_DATES = (
+    re.compile(r"/t((?:19|20)\d\d)(\d\d)(\d\d)_\d+"),  # TRS: /202607/t20260718_1.html
+    re.compile(r"/art/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})/"),  # Hanweb: /art/2022/1/20/art_1_2.html
+    re.compile(r"/((?:19|20)\d\d)-(\d\d)/(\d\d)/"),  # /2019-06/03/content_5397093.htm
+    re.compile(r"/((?:19|20)\d\d)-(\d\d)-(\d\d)/"),  # /2024-05-10/doc-x.shtml
+    re.compile(r"/((?:19|20)\d\d)/(\d\d)/?(\d\d)/"),  # /2024/05/10/ and /n1/2024/0510/
+    re.compile(r"/((?:19|20)\d\d)(\d\d)/(\d\d)/"),  # /202405/10/
+    re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)/"),  # /20240510/
+)
+
+
+def url_date(url: str) -> date | None:
+    """The publication day an article URL carries, in the forms CMSs and news sites write it."""
+    for pattern in _URL_DATES:
+        for match in pattern.finditer(url):
+            found = _safe_date(*(int(part) for part in match.groups()))
+            if found:
+                return found
+    return None
+
+
 def date_prefix(text: str) -> int:
     """Length of the full date (with year) that ``text`` starts with; 0 when it starts otherwise."""
     match = _NUMERIC.match(text) or _CHINESE.match(text)

@@ -45,7 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govnews", description="Scrape, extract, dedupe and load Chinese "
-                                     "government news: each stage a sub-command, and `run` or `replay` for all.")
+                                     "government news: each stage a sub-command, and `run` or `replay` for all.",
+                                     epilog="exit codes: 0 all went well, 1 the run failed, 2 usage or "
+                                     "configuration (nothing was done), 3 the run finished but some sites failed")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

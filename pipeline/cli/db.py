@@ -17,8 +17,9 @@ def register(commands: Any) -> None:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import store
-    from pipeline.cli.output import console, safe_url
+    from pipeline.cli.database import open_sessions
+    from pipeline.cli.output import console
+    from pipeline.settings import masked
 
-    store.migrate(store.make_engine(settings.database_url))
-    console.print(f"schema up to date in {safe_url(settings.database_url)}")
+    open_sessions(settings)  # migrates
+    console.print(f"schema up to date in {masked(settings.database_url)}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
     """Part of the interface: documented in the README, branched on by cron and Airflow."""
 
     OK = 0  # all went well
-    FAILED = 1  # the run failed
+    FAILED = 1  # the run failed (or could not reach a database that may come back)
     USAGE = 2  # usage or configuration: nothing was done
     PARTIAL = 3  # the run finished, but some sites (or inputs) failed
 
@@ -28,8 +29,35 @@ def as_user_error(error: BaseException) -> UserError | None:
     """The person's side of a known failure, or ``None`` for a bug (which keeps its traceback)."""
     if isinstance(error, UserError):
         return error
-    from pipeline.sites import SiteError
+    from pydantic import ValidationError
+
+    from pipeline.sites import RegistryFileError, SiteError
 
     if isinstance(error, SiteError):
         return UserError(str(error), "`govnews sites list` shows the registry and what is wrong with each entry")
+    if isinstance(error, RegistryFileError):
+        return UserError(str(error), "GOVNEWS_REGISTRY names extra registry files (separated by ':'), "
+                         "each a YAML list of site entries; fix the file or unset the variable")
+    if isinstance(error, ValidationError) and error.title == "Settings":
+        return _configuration_error(error.errors())
     return None
+
+
+def _configuration_error(problems: list[Any]) -> UserError:
+    """A GOVNEWS_* variable that does not hold a usable value: which one, what is wrong, the default."""
+    from pipeline.settings import Settings, masked
+
+    lines, hints = [], []
+    for problem in problems:
+        name = str(problem["loc"][0]) if problem["loc"] else "?"
+        variable = f"GOVNEWS_{name.upper()}"
+        reason = problem["msg"].removeprefix("Value error, ")
+        # A bad URL's own message shows it already, masked.
+        lines.append(f"{variable}: {reason}" if name == "database_url"
+                     else f"{variable}={masked(str(problem.get('input', '')))!r}: {reason}")
+        field = Settings.model_fields.get(name)
+        if field is not None:
+            what = (field.description or "").rstrip(".")
+            default = "" if name == "database_url" else f"; unset, it is {field.default!r}"
+            hints.append(f"{variable}{' is ' + what[:1].lower() + what[1:] if what else ''}{default}")
+    return UserError("; ".join(lines), "; ".join(hints))

@@ -20,7 +20,8 @@ def shown_time(when: datetime | None) -> str:
 
 
 def print_report(summary: dict[str, object]) -> None:
-    columns = {"pages": "pages fetched", "articles": "new articles", "versions": "new versions",
+    columns = {"pages": "pages fetched", "articles": "new articles", "updated": "changed articles",
+               "versions": "new versions",
                "duplicates": "exact duplicates", "near_duplicates": "near-duplicates",
                "cross_script": "cross-script copies", "failures": "failures"}
     table = Table("site", *columns.values(), title="run summary")
@@ -31,10 +32,15 @@ def print_report(summary: dict[str, object]) -> None:
     for failure in summary["failures"]:  # type: ignore[attr-defined]
         console.print(f"[yellow]{failure['site']}[/yellow]: {failure['reason']} {failure['url']} "
                       f"{failure['detail']}")
+    print_alerts(summary.get("alerts", []))  # type: ignore[arg-type]
 
 
-def safe_url(url: str) -> str:
-    """A database URL fit to print: the password masked."""
-    from sqlalchemy.engine import make_url
+def print_alerts(alerts: list[dict[str, object]]) -> None:
+    """Open site-health alerts, one line each; markup in their text is printed as it is."""
+    from rich.markup import escape
 
-    return make_url(url).render_as_string(hide_password=True)
+    for alert in alerts:
+        state = "new" if alert["new"] else f"open since {alert['since_run_id']}"
+        console.print(f"[red]alert[/red] {escape(str(alert['site']))} [bold]{alert['alert']}[/bold] ({state}): "
+                      f"{escape(str(alert['message']))}")
+

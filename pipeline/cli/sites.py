@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 
 def register(commands: Any) -> None:
     sub = add_command(commands, "sites", _sites, "List the registry (list), or fetch each site's start page live "
-                      "and report reachability, robots.txt, anti-bot, charset, articles found and a sample (check).")
-    sub.add_argument("action", choices=["list", "check"])
-    sub.add_argument("names", nargs="*", metavar="SITE", help="check: these sites (default: every real site)")
+                      "and report reachability, robots.txt, anti-bot, charset, articles found and a sample (check), "
+                      "or show each site's latest metrics and open drift alerts (health; exit 1 if any is open).")
+    sub.add_argument("action", choices=["list", "check", "health"])
+    sub.add_argument("names", nargs="*", metavar="SITE", help="check: these sites (default: every real site); "
+                     "health: these sites, with their recent runs (default: every measured site)")
     sub.add_argument("--format", choices=["table", "json"], default="table")
     sub.add_argument("--timeout", type=float, default=15.0, help="check: seconds per request")
 
@@ -25,6 +27,10 @@ def register(commands: Any) -> None:
 def _sites(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline import doctor
 
+    if args.action == "health":
+        from pipeline.cli.health import show_health
+
+        return show_health(args, settings)
     if args.action == "check":
         checks = doctor.check_sites(settings, args.names or None, timeout=args.timeout)
         if args.format == "json":

@@ -12,7 +12,9 @@ from pipeline.cli.parsing import add_command, run_id_option
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from pipeline.progress import Progress
     from pipeline.settings import Settings
+    from pipeline.sites import Registry
 
 
 def register(commands: Any) -> None:
@@ -42,91 +44,147 @@ def new_run_id(kind: str = "manual") -> str:
     return f"{kind}__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _crawl(args: argparse.Namespace, settings: Settings) -> None:
+def _crawl(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline import store
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
-    from pipeline.sites import load_registry
 
     run = args.run_id or new_run_id()
-    sites = load_registry(settings.registry_paths, settings.registry_variables).select(args.sites)
-    sessions = store.session_factory(settings.database_url)
+    registry, sites = chosen_sites(settings, args.sites)
+    sessions = open_sessions(settings)
     with sessions.begin() as session:
         store.start_run(session, run, {"sites": sites, "max_pages": args.max_pages}, datetime.now(UTC))
     crawl(settings, run, sites, args.max_pages, args.recrawl_since)
     console.print(f"crawled; run id [bold]{run}[/bold]")
+    with sessions() as session:
+        failures = [(site, url, reason) for site, url, reason, _ in store.rejection_reasons(session, run)]
+    return sites_outcome(registry, sites, failures)
+
+
+def chosen_sites(settings: Settings, names: list[str]) -> tuple[Registry, list[str]]:
+    """The registry and the sites to crawl; fixture sites only if their server answers."""
+    from pipeline.runs import registry_for
+
+    registry = registry_for(settings)
+    sites = registry.select(names)
+    if any(name in registry.sites and registry.sites[name].fixture for name in sites):
+        require_fixture_server(settings.fixture_origin)
+    return registry, sites
+
+
+def require_fixture_server(origin: str) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(origin)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=2).close()
+    except OSError:
+        raise UserError(f"the fixture sites are served at {origin} (GOVNEWS_FIXTURE_ORIGIN), but nothing answers "
+                        "there", "start `govnews fixtures serve` in another terminal, or run `govnews replay`, "
+                        "which serves them itself") from None
+
+
+def sites_outcome(registry: Registry, sites: list[str], failures: list[tuple[str, str, str]]) -> int:
+    """OK, or a UserError with exit code 3 naming the sites the run could not crawl."""
+    from pipeline.runs import failed_sites
+
+    start_urls = {name: site.start_urls for name, site in registry.sites.items()}
+    failed = failed_sites(failures, start_urls)
+    if not failed:
+        return ExitCode.OK
+    named = ", ".join(f"{site} ({reason})" for site, reason in sorted(failed.items()))
+    raise UserError(f"{len(failed)} of {len(sites)} sites failed: {named}",
+                    "the run's failures say why; `govnews sites check SITE` looks at a site live", ExitCode.PARTIAL)
 
 
 def crawl(settings: Settings, run_id: str, sites: list[str], max_pages: int | None,
-          recrawl_since: date | None) -> None:
+          recrawl_since: date | None, progress: Progress | None = None) -> None:
     """The crawl stage; a crawl process that failed as a whole fails the command."""
     from pipeline import stages
+    from pipeline.cli.progress import progress_reporter
 
     try:
-        stages.crawl(settings, run_id, sites, max_pages, recrawl_since)
+        stages.crawl(settings, run_id, sites, max_pages, recrawl_since, progress or progress_reporter())
     except stages.CrawlError as error:
         raise UserError(str(error), code=ExitCode.FAILED) from error
 
 
 def _dedupe(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import stages, store
+    from pipeline import stages
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
+    from pipeline.cli.progress import progress_reporter
 
-    with store.session_factory(settings.database_url).begin() as session:
+    with open_sessions(settings).begin() as session, progress_reporter().stage("dedupe"):
         repeats = stages.dedupe(session, args.run_id, config=stages.near_config(settings))
     console.print(f"{repeats} articles repeat another")
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import stages, store
+    from pipeline import stages
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
+    from pipeline.cli.progress import progress_reporter
 
-    with store.session_factory(settings.database_url).begin() as session:
+    with open_sessions(settings).begin() as session, progress_reporter().stage("load"):
         stages.load(session, args.run_id, datetime.now(UTC))
     console.print("loaded")
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import stages, store
+    from pipeline import stages
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import print_report
+    from pipeline.store.models import Run
 
-    with store.session_factory(settings.database_url).begin() as session:
-        print_report(stages.report(session, args.run_id, datetime.now(UTC)))
+    with open_sessions(settings).begin() as session:
+        if session.get(Run, args.run_id) is None:
+            raise UserError(f"no run {args.run_id} in the database", "`govnews runs` lists the recent runs")
+        print_report(stages.report(session, args.run_id, datetime.now(UTC), stages.health_config(settings)))
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline.sites import load_registry
-
-    registry = load_registry(settings.registry_paths, settings.registry_variables)
-    sites = registry.select(args.sites)
-    run_all(settings, args.run_id or new_run_id(), sites, args.max_pages, args.recrawl_since)
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    registry, sites = chosen_sites(settings, args.sites)
+    summary = run_all(settings, args.run_id or new_run_id(), sites, args.max_pages, args.recrawl_since)
+    failures = [(f["site"], f["url"], f["reason"]) for f in summary["failures"]]  # type: ignore[attr-defined]
+    return sites_outcome(registry, sites, failures)
 
 
 def run_all(settings: Settings, run_id: str, sites: list[str], max_pages: int | None,
             recrawl_since: date | None = None) -> dict[str, object]:
     from pipeline import stages, store
-    from pipeline.cli.output import console, safe_url
+    from pipeline.cli.database import open_sessions
+    from pipeline.cli.output import console
+    from pipeline.settings import masked
+    from pipeline.cli.progress import progress_reporter
 
-    sessions = store.session_factory(settings.database_url)
+    progress = progress_reporter()
+    sessions = open_sessions(settings)
     params = {"sites": sites, "max_pages": max_pages, "recrawl_since": str(recrawl_since or "") or None}
     with sessions.begin() as session:
         store.start_run(session, run_id, params, datetime.now(UTC))
-    crawl(settings, run_id, sites, max_pages, recrawl_since)
-    stages.extract(sessions, run_id)
-    console.print(f"run [bold]{run_id}[/bold] into {safe_url(settings.database_url)}")
-    return finish_run(settings, sessions, run_id)
+    console.print(f"run [bold]{run_id}[/bold] into {masked(settings.database_url)}")
+    crawl(settings, run_id, sites, max_pages, recrawl_since, progress)
+    stages.extract(sessions, run_id, progress=progress)
+    return finish_run(settings, sessions, run_id, progress)
 
 
-def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str) -> dict[str, object]:
+def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str,
+               progress: Progress | None = None) -> dict[str, object]:
     """Dedupe, load and report the run's staged articles, each stage in its own transaction."""
     from pipeline import stages
     from pipeline.cli.output import print_report
+    from pipeline.cli.progress import progress_reporter
 
-    with sessions.begin() as session:
+    progress = progress or progress_reporter()
+
+    with sessions.begin() as session, progress.stage("dedupe"):
         stages.dedupe(session, run_id, config=stages.near_config(settings))
-    with sessions.begin() as session:
+    with sessions.begin() as session, progress.stage("load"):
         stages.load(session, run_id, datetime.now(UTC))
     with sessions.begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC))
+        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
     print_report(summary)
     return summary
 
@@ -144,14 +202,15 @@ def _replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _print_articles(settings: Settings, sites: list[str]) -> None:
+    from rich.markup import escape
     from rich.table import Table
     from sqlalchemy import func, select
 
-    from pipeline import store
+    from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console, shown_time
     from pipeline.store.models import Article
 
-    with store.session_factory(settings.database_url)() as session:
+    with open_sessions(settings)() as session:
         rows = session.execute(
             select(Article.site, Article.published_at, Article.title, func.length(Article.body),
                    Article.duplicate_of_id)
@@ -160,5 +219,5 @@ def _print_articles(settings: Settings, sites: list[str]) -> None:
     table = Table("site", "published", "title", "chars", title=f"{len(rows)} articles stored")
     for site, published, title, chars, duplicate_of in rows:
         mark = f" [dim](duplicate of #{duplicate_of})[/dim]" if duplicate_of else ""
-        table.add_row(site, shown_time(published), title + mark, str(chars))
+        table.add_row(site, shown_time(published), escape(title) + mark, str(chars))
     console.print(table)

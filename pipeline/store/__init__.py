@@ -7,7 +7,8 @@ Functions take a ``Session`` and leave the transaction to the caller (one transa
 - ``runs``, ``crawl``, ``staging``: what each stage writes and reads;
 - ``retention``: pruning raw bodies no article is built from;
 - ``clusters``: the near-duplicate index and story clusters; ``load``: the merge into ``articles``;
-- ``bulk``: COPY for many small rows.
+- ``bulk``: COPY for many small rows;
+- ``health``: each site's crawl stats, metrics and drift alerts per run (read by the UI and CLI).
 
 The stages' functions are re-exported here, so callers write ``store.save_pages(...)``.
 """
@@ -18,6 +19,7 @@ from pipeline.store.crawl import (
     known_pages,
     last_crawl,
     mark_unchanged,
+    page_heads,
     pages_of_run,
     save_pages,
     save_rejections,
@@ -46,7 +48,7 @@ from pipeline.store.staging import (
 __all__ = [
     "ARTICLE_FIELDS", "COUNTS", "Pruned", "article_row", "begin_crawl", "dedupe_slices", "drop_extraction",
     "end_crawl", "finish_run", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate",
-    "pages_of_run", "prune_pages", "rejection_reasons", "run_counts", "run_sites", "save_decisions",
+    "page_heads", "pages_of_run", "prune_pages", "rejection_reasons", "run_counts", "run_sites", "save_decisions",
     "save_extractions", "save_pages", "save_rejections", "session_factory", "shared_session_factory",
     "staged_for_dedupe", "start_run", "stored_body_hashes",
 ]  # fmt: skip

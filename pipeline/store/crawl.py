@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.records import RawPage, Rejected
@@ -29,14 +29,18 @@ def save_pages(session: Session, run_id: str, pages: Sequence[RawPage]) -> None:
             "body_sha1": hashlib.sha1(page.body).hexdigest(),
             "fetched_at": page.fetched_at,
             "encoding": page.encoding,
+            "listed_title": page.listed_title,
+            "listed_date": page.listed_date,
         }
         for page in pages
     }
     statement = insert_for(session, Page).values(list(rows.values()))
     columns = ("site", "run_id", "status", "headers", "body", "body_sha1", "fetched_at", "encoding")
+    # A page fetched again without a list page (a re-crawl of a known URL) keeps what the list showed.
+    listed = {c: func.coalesce(statement.excluded[c], getattr(Page, c)) for c in ("listed_title", "listed_date")}
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=["url"], set_={c: statement.excluded[c] for c in columns}
+            index_elements=["url"], set_={**{c: statement.excluded[c] for c in columns}, **listed}
         )
     )
 
@@ -81,7 +85,24 @@ def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | No
             body=page.body,
             fetched_at=page.fetched_at,
             encoding=page.encoding,
+            listed_title=page.listed_title,
+            listed_date=page.listed_date,
         )
+
+
+# The <title> sits in the first few kilobytes of a page.
+HEAD_BYTES = 16_384
+
+
+def page_heads(session: Session, site: str, limit: int = 50) -> list[tuple[bytes, str]]:
+    """The beginnings of a site's most recent stored pages, with their Content-Type headers: enough
+    to read their ``<title>``s and learn the site's name from them."""
+    rows = session.execute(
+        select(func.substr(Page.body, 1, HEAD_BYTES), Page.headers["content-type"].as_string())
+        .where(Page.site == site, Page.status == 200, Page.body.is_not(None))
+        .order_by(Page.fetched_at.desc()).limit(limit)
+    )
+    return [(bytes(head), content_type or "") for head, content_type in rows]
 
 
 def known_pages(session: Session, site: str) -> dict[str, tuple[str | None, str | None]]:

@@ -10,17 +10,21 @@ Tables, in the order the stages fill them:
 - ``crawl_state``: per site, whether its last crawl finished (for incremental crawls);
 - ``story_members``, ``story_bands``, ``story_clusters``: the near-duplicate index (MinHash LSH
   band keys) and the story clusters it builds, one canonical member each;
-- ``article_versions``: earlier bodies of articles whose page changed when re-crawled.
+- ``article_versions``: earlier bodies of articles whose page changed when re-crawled;
+- ``crawl_stats``, ``site_metrics``, ``site_alerts``: per-site health of each run (what the crawl
+  saw, the measured metrics, the drift alerts raised on them; ``pipeline/health/``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -94,6 +98,10 @@ class Page(Base):
     fetched_at: Mapped[datetime] = mapped_column(Timestamp)
     checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last 304: unchanged since fetched
     pruned_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # What the list page that linked to the article showed: the link's text (or title attribute)
+    # and the date beside it; extraction weighs them against the page's own statements.
+    listed_title: Mapped[str | None] = mapped_column(Text)
+    listed_date: Mapped[date | None] = mapped_column(Date)
 
 
 class CrawlState(Base):
@@ -141,6 +149,9 @@ class ArticleColumns:
     flags: Mapped[list[str]] = mapped_column(Json)
     attachments: Mapped[list[dict[str, str]]] = mapped_column(Json)
     extractor_version: Mapped[str] = mapped_column(String(40))
+    # Where the title and the date came from ("meta", "heading", "title", ...; "label", "url", ...).
+    title_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    date_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class Extraction(ArticleColumns, Base):
@@ -230,3 +241,107 @@ class StoryCluster(Base):
     canonical_id: Mapped[int] = mapped_column(ForeignKey("story_members.id"))
     size: Mapped[int] = mapped_column(Integer)
 
+
+
+class CrawlStat(Base):
+    """One site's crawl in one run as its spider saw it, written when the site's spider closes
+    (``spiders/health.py``). A crawl killed before it closed leaves no row."""
+
+    __tablename__ = "crawl_stats"
+
+    run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime] = mapped_column(Timestamp)
+    outcome: Mapped[str] = mapped_column(String(40))  # "complete" | "budget" | "blocked" | Scrapy's reason
+    list_pages: Mapped[int] = mapped_column(Integer)  # list pages (API answers, sitemaps, feeds) read
+    links_found: Mapped[int] = mapped_column(Integer)  # article links they named
+    new_links: Mapped[int] = mapped_column(Integer)  # of those, not stored before: fetched this run
+    requests: Mapped[int] = mapped_column(Integer)  # HTTP requests sent, retries and robots.txt included
+    retries: Mapped[int] = mapped_column(Integer)
+    latency_median_ms: Mapped[float | None] = mapped_column(Float)  # None: no response at all
+    latency_p95_ms: Mapped[float | None] = mapped_column(Float)
+    response_bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteMetrics(Base):
+    """The health of one site in one run: one row per (run, site), written by the run's report and
+    re-written (upserted) if it is made again. The UI charts these per night.
+
+    ``run_started_at`` orders a site's history. Columns that are ``None`` were not measurable in
+    that run: the crawl columns when no crawl stats exist (a re-extraction, a killed crawl); shares
+    and the median when nothing was extracted (``extracted`` = 0) or fetched. Shares are 0..1.
+
+    - crawl: ``crawl_outcome``, ``list_pages``, ``links_found``, ``new_links``, ``requests``,
+      ``retries``, ``latency_median_ms``, ``latency_p95_ms`` (copied from ``crawl_stats``);
+    - stages: ``pages`` fetched, ``new_articles`` (rows the run added to ``articles``, duplicates and
+      reprints included: unlike the report's ``articles``), new ``versions``, ``extracted`` articles,
+      ``rejections`` as ``{stage: {reason: count}}``, ``fetch_errors`` (fetch rejections other than
+      anti-bot, robots.txt and the request budget), ``blocked_pages`` (anti-bot challenges),
+      ``extract_rejects``; ``error_rate`` = fetch_errors / (list_pages + pages + fetch_errors),
+      ``reject_rate`` = extract_rejects / (extracted + extract_rejects);
+    - extracted articles: ``title_fill``, ``date_fill``, ``source_fill`` (share with the field),
+      ``date_sources`` (``{date_source: share}``, ``"none"`` for no date; shares add up to 1),
+      ``body_chars_median``, ``mojibake_rate`` (flagged "mojibake"), ``boilerplate_rate`` (share
+      whose body is the same text as two or more other articles' of the site in the run: a page
+      template, not an article).
+    """
+
+    __tablename__ = "site_metrics"
+    __table_args__ = (Index("ix_site_metrics_site_run_started_at", "site", "run_started_at"),)
+
+    run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    run_started_at: Mapped[datetime] = mapped_column(Timestamp)
+    measured_at: Mapped[datetime] = mapped_column(Timestamp)
+    crawl_outcome: Mapped[str | None] = mapped_column(String(40))
+    list_pages: Mapped[int | None] = mapped_column(Integer)
+    links_found: Mapped[int | None] = mapped_column(Integer)
+    new_links: Mapped[int | None] = mapped_column(Integer)
+    requests: Mapped[int | None] = mapped_column(Integer)
+    retries: Mapped[int | None] = mapped_column(Integer)
+    latency_median_ms: Mapped[float | None] = mapped_column(Float)
+    latency_p95_ms: Mapped[float | None] = mapped_column(Float)
+    pages: Mapped[int] = mapped_column(Integer)
+    new_articles: Mapped[int] = mapped_column(Integer)
+    versions: Mapped[int] = mapped_column(Integer)
+    extracted: Mapped[int] = mapped_column(Integer)
+    rejections: Mapped[dict[str, dict[str, int]]] = mapped_column(Json)
+    fetch_errors: Mapped[int] = mapped_column(Integer)
+    blocked_pages: Mapped[int] = mapped_column(Integer)
+    extract_rejects: Mapped[int] = mapped_column(Integer)
+    error_rate: Mapped[float | None] = mapped_column(Float)
+    reject_rate: Mapped[float | None] = mapped_column(Float)
+    title_fill: Mapped[float | None] = mapped_column(Float)
+    date_fill: Mapped[float | None] = mapped_column(Float)
+    source_fill: Mapped[float | None] = mapped_column(Float)
+    date_sources: Mapped[dict[str, float]] = mapped_column(Json)
+    body_chars_median: Mapped[int | None] = mapped_column(Integer)
+    mojibake_rate: Mapped[float | None] = mapped_column(Float)
+    boilerplate_rate: Mapped[float | None] = mapped_column(Float)
+
+
+class SiteAlert(Base):
+    """A drift alert open on a site after a run: one row per (run, site, alert name).
+
+    A site's open alerts are those of its latest ``site_metrics`` run. ``since_run_id`` and
+    ``opened_at`` (that run's start) say since when the alert has been open without a break: the
+    alert is new in ``run_id`` when ``since_run_id == run_id``. ``judged`` is false when the run had
+    too little data to judge this check (e.g. no article extracted) and the alert of the run before
+    was carried over. ``value``, ``baseline`` (the median of the site's recent runs) and
+    ``threshold`` are in the unit of the measure the alert watches (``pipeline.health.drift.ALERTS``).
+    """
+
+    __tablename__ = "site_alerts"
+    __table_args__ = (Index("ix_site_alerts_site", "site"),)
+
+    run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    alert: Mapped[str] = mapped_column(String(40), primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    baseline: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    judged: Mapped[bool] = mapped_column(Boolean)
+    since_run_id: Mapped[str] = mapped_column(String(250))
+    opened_at: Mapped[datetime] = mapped_column(Timestamp)

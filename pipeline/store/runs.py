@@ -28,17 +28,20 @@ def finish_run(session: Session, run_id: str, report: dict[str, Any], now: datet
     session.execute(update(Run).where(Run.run_id == run_id).values(finished_at=now, report=report))
 
 
-COUNTS = ("pages", "articles", "versions", "duplicates", "near_duplicates", "cross_script", "failures")
+COUNTS = ("pages", "articles", "updated", "versions", "duplicates", "near_duplicates", "cross_script", "failures")
 
 
 def run_counts(session: Session, run_id: str) -> dict[str, dict[str, int]]:
-    """Per-site counts of one run: pages fetched, new articles, new versions, exact (URL or body)
-    duplicates, near-duplicates and cross-script copies that joined a story, failures."""
+    """Per-site counts of one run: pages fetched, new articles, stored articles the run changed (any
+    field: a re-extraction's count), new versions (changed bodies, the old one kept), exact (URL or
+    body) duplicates, near-duplicates and cross-script copies that joined a story, failures."""
     counts: dict[str, dict[str, int]] = {}
     queries = {
         "pages": select(Page.site, func.count()).where(Page.run_id == run_id).group_by(Page.site),
         "articles": select(Article.site, func.count())
         .where(Article.first_run_id == run_id, Article.duplicate_of_id.is_(None)).group_by(Article.site),
+        "updated": select(Article.site, func.count())
+        .where(Article.last_run_id == run_id, Article.first_run_id != run_id).group_by(Article.site),
         "versions": select(Article.site, func.count()).join(ArticleVersion, ArticleVersion.article_id == Article.id)
         .where(ArticleVersion.run_id == run_id).group_by(Article.site),
         "duplicates": select(Extraction.site, func.count())

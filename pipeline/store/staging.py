@@ -17,7 +17,7 @@ from pipeline.store.models import Article, Extraction
 ARTICLE_FIELDS = (
     "url", "canonical_url", "site", "title", "published_at", "source", "author", "editor",
     "photographer", "script", "body", "body_simplified", "body_hash", "flags", "attachments",
-    "extractor_version",
+    "extractor_version", "title_source", "date_source",
 )  # fmt: skip
 
 
@@ -39,6 +39,8 @@ def article_row(article: ArticleRecord, canonical_url: str, body_hash: str) -> d
         "flags": sorted(article.flags),
         "attachments": [asdict(a) for a in article.attachments],
         "extractor_version": article.extractor_version,
+        "title_source": article.title_source,
+        "date_source": article.date_source,
     }
 
 

@@ -74,14 +74,18 @@ class GenericSpider(scrapy.Spider):
             for item in self._request(url, self.parse_list, page=0):
                 yield item
 
+    def final_outcome(self, reason: str) -> str:
+        """How the site's crawl ended: "complete", "budget", "blocked", or Scrapy's close reason."""
+        return self.outcome if reason == "finished" else reason
+
     def closed(self, reason: str) -> None:
-        outcome = self.outcome if reason == "finished" else reason
+        outcome = self.final_outcome(reason)
         self.logger.info("site %s: crawl ended (%s), %d requests", self.site.name, outcome, self.requests_made)
         if self.book:
             self.book.close(self.site.name, outcome, self.unchanged)
 
-    def _request(self, url: str, callback: Any, page: int | None = None,
-                 headers: dict[str, str] | None = None) -> Iterator[scrapy.Request | Rejected]:
+    def _request(self, url: str, callback: Any, page: int | None = None, headers: dict[str, str] | None = None,
+                 link: Link | None = None) -> Iterator[scrapy.Request | Rejected]:
         """A request within the site's budget, with its robots policy (the proxy: SiteProxyMiddleware)."""
         if url in self.requested:
             return
@@ -99,6 +103,8 @@ class GenericSpider(scrapy.Spider):
             meta["list_page"] = page
         if headers:
             meta["handle_httpstatus_list"] = [304]
+        if link is not None:  # what the list showed for the article, for extraction to weigh
+            meta["listed_title"], meta["listed_date"] = link.title, link.published
         cb_kwargs = {"page": page} if page is not None else {}
         yield scrapy.Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta,
                              cb_kwargs=cb_kwargs)
@@ -107,8 +113,10 @@ class GenericSpider(scrapy.Spider):
         listing = discover(self.site, response.url, response.text)
         decided = plan(listing, self.state.known, self.since, recrawl=self.since is not None,
                        resume=self.state.resume)
+        self.crawler.stats.inc_value("govnews/links_found", len(listing.articles))  # for the site's health
+        self.crawler.stats.inc_value("govnews/new_links", len(decided.fetch))
         for link in decided.fetch:
-            yield from self._request(link.url, self.parse_article)
+            yield from self._request(link.url, self.parse_article, link=link)
         for link in decided.refetch:
             yield from self._refetch(link)
         if decided.keep_paging and page + 1 < self.page_limit:
@@ -118,10 +126,10 @@ class GenericSpider(scrapy.Spider):
     def _refetch(self, link: Link) -> Iterator[scrapy.Request | Rejected]:
         headers = conditional_headers(self.state.known[link.url])
         if headers:
-            yield from self._request(link.url, self.parse_article, headers=headers)
+            yield from self._request(link.url, self.parse_article, headers=headers, link=link)
         else:
             self.logger.debug("site %s: %s has no validators; refetched in full", self.site.name, link.url)
-            yield from self._request(link.url, self.parse_article)
+            yield from self._request(link.url, self.parse_article, link=link)
 
     def parse_article(self, response: Response) -> Iterator[RawPage | Rejected]:
         if response.status == 304:
@@ -138,7 +146,8 @@ class GenericSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govnews/charset_mismatch")
             self.logger.warning("site %s: %s is not valid %s", self.site.name, response.url, declared)
         yield RawPage(url=response.url, site=self.site.name, status=response.status, headers=headers,
-                      body=response.body, fetched_at=datetime.now(UTC), encoding=self.site.encoding)
+                      body=response.body, fetched_at=datetime.now(UTC), encoding=self.site.encoding,
+                      listed_title=response.meta.get("listed_title"), listed_date=response.meta.get("listed_date"))
 
     def failed(self, failure: Failure) -> Iterator[Rejected]:
         request = failure.request  # type: ignore[attr-defined]
