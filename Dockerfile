@@ -19,6 +19,6 @@ WORKDIR /opt/govnews
 # What is copied is listed in .dockerignore (an allow-list).
 COPY --chown=airflow:root . /opt/govnews
 # Airflow is pinned to the image's own version so that no constraint can move it.
-RUN pip install --no-cache-dir -c constraints.txt "apache-airflow==${AIRFLOW_VERSION}" -e ".[airflow]"
+RUN pip install --no-cache-dir -c constraints.txt "apache-airflow==${AIRFLOW_VERSION}" -e ".[airflow,celery]"
 
 WORKDIR /opt/airflow

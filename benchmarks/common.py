@@ -83,8 +83,9 @@ def _peak_mb() -> float:
 
 
 def report(title: str, columns: Sequence[str], rows: list[dict[str, Any]], meta: dict[str, Any],
-           json_path: str | None) -> None:
-    """Print the figures as a table and, with ``--json``, write the same figures."""
+           json_path: str | None, top: dict[str, Any] | None = None) -> None:
+    """Print the figures as a table and, with ``--json``, write the same figures (``top``: headline
+    figures, also at the JSON's top level)."""
     table = Table(*columns, title=title)
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
@@ -93,8 +94,8 @@ def report(title: str, columns: Sequence[str], rows: list[dict[str, Any]], meta:
     for key, value in meta.items():
         console.print(f"{key}: {value}")
     if json_path:
-        Path(json_path).write_text(json.dumps({"title": title, "meta": meta, "rows": rows}, indent=2,
-                                              ensure_ascii=False))
+        figures = {"title": title, **(top or {}), "meta": meta, "rows": rows}
+        Path(json_path).write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
 
 
 def _cell(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, Param, get_current_context, task
+from airflow.sdk import Asset, Param, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
 # Downstream DAGs can be scheduled on new articles.
@@ -55,10 +55,10 @@ def site_names() -> list[str]:
     return sorted(registry_for(Settings()).sites)
 
 
-def _context(site: str | None = None) -> tuple[str, Any]:
+def _context(label: str | None = None) -> tuple[str, Any]:
     context = get_current_context()
-    if site is not None:
-        context["site"] = site  # type: ignore[typeddict-unknown-key]  # names the mapped task in the UI
+    if label is not None:
+        context["label"] = label  # type: ignore[typeddict-unknown-key]  # names the mapped task in the UI
     return context["run_id"], context["params"]
 
 
@@ -86,7 +86,8 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 @task(retries=0)  # bad parameters are not transient: fail at once, with the reason
-def plan() -> list[str]:
+def plan() -> list[list[str]]:
+    """Records the run and splits its sites into shards: one crawl task (one Scrapy process) each."""
     from datetime import UTC, datetime
 
     from pipeline import runs, store
@@ -95,40 +96,55 @@ def plan() -> list[str]:
     run_id, params = _context()
     request = _request(params)
     settings = _settings()
-    sites = runs.resolve_sites(runs.registry_for(settings), request)
+    registry = runs.registry_for(settings)
+    sites = runs.resolve_sites(registry, request)
     with store.session_factory(settings.database_url).begin() as session:
         store.start_run(session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC))
-    print(f"run {run_id}: {len(sites)} site(s) into {masked(settings.database_url)}: {', '.join(sites)}")
-    return sites
+    shards = runs.plan_shards(registry, sites, settings.shard_size)
+    print(f"run {run_id}: {len(sites)} site(s) into {masked(settings.database_url)}, in {len(shards)} shard(s) "
+          f"of up to {settings.shard_size}")
+    return shards
 
 
-@task(**RETRIES, map_index_template="{{ site }}")
-def crawl(site: str) -> str:
+@task(**RETRIES, queue="crawl", map_index_template="{{ label }}")
+def crawl(sites: list[str]) -> None:
+    """One Scrapy process crawls every site of the shard at once, each host at its own pace."""
     from pipeline import runs, stages
+    from pipeline.shards import shard_label
 
-    run_id, params = _context(site)
+    run_id, params = _context(shard_label(sites))
     request = _request(params)
     if request.reextract_only:
-        print(f"{site}: re-extract only, nothing fetched")
-        return site
+        print(f"{len(sites)} site(s): re-extract only, nothing fetched")
+        return
     settings = _settings()
-    with runs.fixtures_served(settings, runs.registry_for(settings), [site]) as served:
-        stages.crawl(served, run_id, [site], request.max_pages, recrawl_since=request.since)
-    return site
+    with runs.fixtures_served(settings, runs.registry_for(settings), sites) as served:
+        stages.crawl(served, run_id, sites, request.max_pages, recrawl_since=request.since)
 
 
-@task(**RETRIES, trigger_rule="all_done", map_index_template="{{ site }}")
-def extract(site: str) -> dict[str, Any]:
-    """Runs for every site even when another site's crawl failed."""
+@task(**RETRIES, queue="extract", trigger_rule="all_done", map_index_template="{{ label }}")
+def extract(sites: list[str]) -> dict[str, Any]:
+    """Runs once its shard's crawl is done, even when it failed (what was stored is extracted)."""
     from pipeline import stages, store
+    from pipeline.shards import shard_label
 
-    run_id, params = _context(site)
+    run_id, params = _context(shard_label(sites))
     request = _request(params)
     sessions = store.session_factory(_settings().database_url)
     source_run = None if request.reextract_only else run_id
-    counts = stages.extract(sessions, source_run, [site], record_as=run_id)
-    print(f"{site}: {counts.articles} articles, rejected {counts.rejected}")
-    return {"site": site, "articles": counts.articles, "rejected": counts.rejected}
+    counts = stages.extract(sessions, source_run, sites, record_as=run_id)
+    print(f"{len(sites)} site(s): {counts.articles} articles, rejected {counts.rejected}")
+    return {"sites": len(sites), "articles": counts.articles, "rejected": counts.rejected}
+
+
+@task_group
+def shard(sites: list[str]) -> Any:
+    """Crawl then extract one shard; shards go through it independently, so extraction of the first
+    runs while later ones still crawl."""
+    crawled = crawl(sites)
+    extracted = extract(sites)
+    crawled >> extracted
+    return extracted
 
 
 @task(**RETRIES, trigger_rule="all_done")
@@ -141,27 +157,59 @@ def slice_batch(extracted: list[dict[str, Any]]) -> list[list[str]]:
         return [list(urls) for urls in stages.dedupe_slices(session, run_id)]
 
 
-@task(**RETRIES, map_index_template="{{ slice }}")
+def _slice(urls: list[str]) -> tuple[str, str]:
+    get_current_context()["label"] = f"{urls[0]} … {urls[1]}"  # type: ignore[typeddict-unknown-key]
+    return urls[0], urls[1]
+
+
+@task(**RETRIES, map_index_template="{{ label }}")
 def dedupe(urls: list[str]) -> int:
     """Slices run in parallel: the shared index in the database is locked only while one is merged."""
     from pipeline import stages, store
 
     run_id, _ = _context()
-    get_current_context()["slice"] = f"{urls[0]} … {urls[1]}"  # type: ignore[typeddict-unknown-key]
     settings = _settings()
     with store.session_factory(settings.database_url).begin() as session:
-        return stages.dedupe(session, run_id, (urls[0], urls[1]), config=stages.near_config(settings))
+        return stages.dedupe(session, run_id, _slice(urls), config=stages.near_config(settings))
 
 
-@task(**RETRIES, outlets=[ARTICLES], trigger_rule="none_failed")  # also after zero dedupe slices
-def load(repeats: list[int]) -> None:
+@task(**RETRIES, map_index_template="{{ label }}")
+def load(urls: list[str]) -> None:
+    """Slices are merged in parallel once every one is deduped (each is a range of canonical URLs)."""
     from datetime import UTC, datetime
 
     from pipeline import stages, store
 
     run_id, _ = _context()
     with store.session_factory(_settings().database_url).begin() as session:
-        stages.load(session, run_id, datetime.now(UTC))
+        stages.load(session, run_id, datetime.now(UTC), _slice(urls))
+
+
+@task(**RETRIES, outlets=[ARTICLES], trigger_rule="none_failed")  # also after zero slices
+def link() -> None:
+    """Links each article of the run to its story's canonical article, once every slice is loaded."""
+    from pipeline import stages, store
+
+    run_id, _ = _context()
+    with store.session_factory(_settings().database_url).begin() as session:
+        stages.link(session, run_id)
+
+
+@task(**RETRIES, trigger_rule="none_failed")
+def prune() -> None:
+    """Retention (GOVNEWS_KEEP_DAYS): raw bodies that are no article's latest fetch, once old enough."""
+    from datetime import UTC, datetime
+
+    from pipeline import store
+
+    settings = _settings()
+    if settings.keep_days is None:
+        print("retention is off (GOVNEWS_KEEP_DAYS unset): every raw page is kept")
+        return
+    with store.session_factory(settings.database_url).begin() as session:
+        pruned = store.prune_pages(session, settings.keep_days, datetime.now(UTC))
+    print(f"retention: {pruned.pages} raw bodies older than {settings.keep_days} days removed "
+          f"({pruned.bytes / 2**20:.1f} MB)")
 
 
 @task(**RETRIES, trigger_rule="all_done")
@@ -231,16 +279,21 @@ def watcher() -> None:
 
 
 def pipeline() -> None:
-    """plan -> crawl (per site) -> extract (per site) -> slice_batch -> dedupe (per slice) -> load -> report
-    -> health, and a watcher that fails the run if any of them failed."""
-    sites = plan()
-    crawled = crawl.expand(site=sites)
-    extracted = extract.expand(site=sites)
-    crawled >> extracted
+    """plan -> per shard: crawl, then extract -> slice_batch -> dedupe (per slice) -> load (per slice)
+    -> link -> report -> health, and prune; a watcher fails the run if any of them failed."""
+    shards = plan()
+    extracted = shard.expand(sites=shards)
     slices = slice_batch(extracted)
     deduped = dedupe.expand(urls=slices)
-    loaded = load(deduped)
-    reported = report(loaded)
+    loaded = load.expand(urls=slices)
+    deduped >> loaded  # a later slice may join an earlier one's story: all are indexed before any merge
+    linked = link()
+    loaded >> linked
+    reported = report(linked)
     checked = health()
     reported >> checked
-    [sites, crawled, extracted, slices, deduped, loaded, reported, checked] >> watcher()
+    pruned = prune()
+    linked >> pruned
+    watch = watcher()
+    [shards, *extracted.operator.task_group.children.values(), slices, deduped, loaded, linked, reported,
+     checked, pruned] >> watch

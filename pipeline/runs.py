@@ -76,6 +76,13 @@ def failed_sites(failures: Iterable[tuple[str, str, str]], start_urls: Mapping[s
             failed.setdefault(site, reason)
     return failed
 
+def plan_shards(registry: Registry, sites: list[str], size: int) -> list[list[str]]:
+    """The run's sites in shards of about ``size`` (``pipeline.shards``); a broken entry shares no host."""
+    from pipeline.shards import plan_shards as plan
+
+    return plan({name: registry.sites[name].allowed_domains if name in registry.sites else () for name in sites},
+                size)
+
 
 @contextmanager
 def fixtures_served(settings: Settings, registry: Registry, sites: list[str]) -> Iterator[Settings]:

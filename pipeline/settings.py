@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     request_budget: int = Field(default=2000, ge=1, description="Requests per site per run at most; "
                                 "a registry entry may set its own.")
 
+    shard_size: int = Field(default=100, ge=1, le=1000, description="Sites per crawl task of the nightly run: "
+                            "one Scrapy process crawls them all at once (200 sites: about 300 MB).")
+    keep_days: int | None = Field(default=None, ge=0, description="Retention: after each nightly run, remove the "
+                                  "raw bodies older than this many days that are no article's latest fetch. "
+                                  "Unset: keep every raw page.")
+
     dedupe_threshold: float = Field(default=0.5, gt=0, le=1, description="Estimated Jaccard similarity "
                                     "of two bodies' 5-character shingles from which they are one story.")
 

@@ -178,7 +178,9 @@ class RegistryFileError(ValueError):
 
 def parse_registry(text: str, variables: Mapping[str, str] | None = None, origin: str = "registry") -> Registry:
     try:
-        entries = yaml.safe_load(text) or []
+        # libyaml's loader where PyYAML has it: four times faster, and thousands of entries are parsed
+        # at every DAG parse and in every task.
+        entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""

@@ -24,7 +24,7 @@ from pipeline.health.drift import HealthConfig, SiteHealth
 from pipeline.progress import Extracted, LogLines, Progress, SiteCrawl
 from pipeline.records import Article, Rejected
 from pipeline.settings import PROJECT_ROOT, Settings, masked
-from pipeline.store.clusters import Staged, index_batch
+from pipeline.store.clusters import Staged, index_batch, link_clusters
 from pipeline.store.load import load_run
 
 BATCH_SIZE = 100
@@ -149,8 +149,15 @@ def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, c
     return sum(d.reason == "url" for d in decisions.values()) + joined
 
 
-def load(session: Session, run_id: str, now: datetime) -> None:
-    load_run(session, run_id, now)
+def load(session: Session, run_id: str, now: datetime, urls: tuple[str, str] | None = None) -> None:
+    """Merge the run's staged articles (or one canonical URL range of them: then :func:`link` follows
+    once every range is merged)."""
+    load_run(session, run_id, now, urls)
+
+
+def link(session: Session, run_id: str) -> None:
+    """Point the run's articles at their story's canonical article."""
+    link_clusters(session, run_id)
 
 
 def health_config(settings: Settings) -> HealthConfig:

@@ -41,11 +41,9 @@ class CrawlHealth:
     def spider_closed(self, spider: Any, reason: str) -> None:
         scrapy_stats = self.crawler.stats.get_stats()
         stats = crawl_stats(scrapy_stats, spider.final_outcome(reason), self.list_pages, self.latencies)
-        sessions = store.session_factory(self.database_url)
-        with sessions.begin() as session:
+        with store.shared_session_factory(self.database_url).begin() as session:
             save_crawl_stats(session, spider.run_id, spider.site.name, stats,
                              scrapy_stats.get("start_time") or datetime.now(UTC), datetime.now(UTC))
-        sessions.kw["bind"].dispose()
 
 
 def crawl_stats(scrapy_stats: Mapping[str, Any], outcome: str, list_pages: int,

@@ -32,7 +32,7 @@ class _BufferedStore:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.sessions = store.session_factory(self.database_url)
+        self.sessions = store.shared_session_factory(self.database_url)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, self.record_type):
@@ -43,11 +43,7 @@ class _BufferedStore:
 
     async def close_spider(self) -> None:
         self._flush()
-        try:
-            await maybe_deferred_to_future(DeferredList(list(self.writing), fireOnOneErrback=True,
-                                                        consumeErrors=True))
-        finally:
-            self.sessions.kw["bind"].dispose()
+        await maybe_deferred_to_future(DeferredList(list(self.writing), fireOnOneErrback=True, consumeErrors=True))
 
     def _flush(self) -> Deferred[None]:
         batch, self.buffer = self.buffer, []

@@ -10,14 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
+from twisted.internet.defer import Deferred
 
 from pipeline import store
 from pipeline.records import Rejected
+from pipeline.shards import host_groups
 from pipeline.sites import SiteError, load_registry
 from spiders.spiders.generic import GenericSpider
 
@@ -47,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
-    broken, crawlers = [], {}
+    broken, crawls = [], {}
     for name in registry.select(args.sites):
         try:
             site = registry.get(name)
@@ -56,17 +61,43 @@ def main(argv: list[str] | None = None) -> None:
             broken.append(Rejected(url=f"registry:{name}", site=name, stage="config",
                                    reason="bad_site_config", detail=str(error)))
             continue
-        crawlers[name] = crawler = process.create_crawler(GenericSpider)
-        process.crawl(crawler, site=site, run_id=args.run_id, max_pages=args.max_pages,
-                      recrawl_since=args.recrawl_since)
+        crawls[name] = {"site": site, "run_id": args.run_id, "max_pages": args.max_pages,
+                        "recrawl_since": args.recrawl_since}
     if broken and not args.fetch_only:
-        sessions = store.session_factory(settings["GOVNEWS_DATABASE_URL"])
-        with sessions.begin() as session:
+        with store.shared_session_factory(settings["GOVNEWS_DATABASE_URL"]).begin() as session:
             store.save_rejections(session, args.run_id, broken)
+    # Each crawler has its own per-host slots: sites sharing a server (host and port) are crawled
+    # one after the other, so that it sees one site's pace at a time.
+    failed: list[str] = []
+    crawlers: dict[str, Crawler] = {}
+    servers = {name: {urlsplit(url).netloc for url in kwargs["site"].start_urls} for name, kwargs in crawls.items()}
+    for group in host_groups(servers):
+        crawl_in_turn(process, [(name, crawls[name]) for name in group], crawlers, failed)
     process.start()
     if args.stats:
         stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
         args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
+    if failed:
+        # Not a site's fault (those are rejections): the crawl itself could not run, e.g. the
+        # database refused a connection. Failing makes Airflow retry; the sites' crawls resume.
+        sys.exit(f"{len(failed)} site crawl(s) could not run: {'; '.join(failed)[:2000]}")
+
+
+def crawl_in_turn(process: CrawlerProcess, crawls: list[tuple[str, dict[str, Any]]], crawlers: dict[str, Crawler],
+                  failed: list[str]) -> Deferred[Any]:
+    """Start the first crawl now and each next one when the one before it has ended, however; a
+    crawler is made when its crawl starts (the first one made installs the reactor). A crawl that
+    fails as a whole (its spider could not open or run) is noted in ``failed``."""
+    done: Deferred[Any] | None = None
+    for name, kwargs in crawls:
+        def start(_: Any, name: str = name, kwargs: dict[str, Any] = kwargs) -> Deferred[Any]:
+            crawlers[name] = crawler = process.create_crawler(GenericSpider)
+            crawl = process.crawl(crawler, **kwargs)
+            crawl.addErrback(lambda failure: failed.append(f"{name}: {failure.getErrorMessage()}"))
+            return crawl
+        done = start(None) if done is None else done.addBoth(start)
+    assert done is not None
+    return done
 
 
 if __name__ == "__main__":

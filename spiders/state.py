@@ -18,7 +18,7 @@ class SiteState:
 
 class CrawlBook:
     def __init__(self, database_url: str) -> None:
-        self.sessions = store.session_factory(database_url)
+        self.sessions = store.shared_session_factory(database_url)
 
     def open(self, site: str, run_id: str) -> SiteState:
         with self.sessions.begin() as session:
@@ -32,7 +32,6 @@ class CrawlBook:
         with self.sessions.begin() as session:
             store.mark_unchanged(session, unchanged, datetime.now(UTC))
             store.end_crawl(session, site, outcome, datetime.now(UTC))
-        self.sessions.kw["bind"].dispose()
 
 
 def conditional_headers(validators: tuple[str | None, str | None]) -> dict[str, str]:

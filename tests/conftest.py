@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +47,13 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
     with throwaway_database("govnews_test") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's own metadata database (SQLite in the throw-away AIRFLOW_HOME), migrated."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
 
 
 def benchmark_gold(folder: Path = BENCHMARK) -> list[object]:

@@ -41,7 +41,8 @@ ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 
 DEFAULT_SERVICES = {"postgres", "airflow-init", "airflow-apiserver", "airflow-scheduler",
                     "airflow-dag-processor", "airflow-triggerer"}
-PROFILED = {"redis": ["celery"], "airflow-worker": ["celery"], "flower": ["flower"]}
+PROFILED = {"redis": ["celery"], "airflow-worker": ["celery"], "airflow-crawl-worker": ["celery"],
+            "flower": ["flower"]}
 AIRFLOW_SERVICES = sorted(name for name, service in SERVICES.items() if service.get("image") == SERVICES[
     "airflow-apiserver"]["image"])
 LONG_RUNNING = sorted(name for name in SERVICES if name != "airflow-init")
@@ -136,7 +137,8 @@ def test_dependencies_wait_for_health_and_for_init() -> None:
             assert depends.get("postgres", {}).get("condition") == "service_healthy", name
             if name != "airflow-init":
                 assert depends.get("airflow-init", {}).get("condition") == "service_completed_successfully", name
-    assert SERVICES["airflow-worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    for worker in ("airflow-worker", "airflow-crawl-worker"):
+        assert SERVICES[worker]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert SERVICES["airflow-init"].get("restart") == "no", "airflow-init runs once per `up`"
 
 
@@ -305,7 +307,8 @@ def _airflow_commands() -> list[list[str]]:
     for service in SERVICES.values():
         command = service.get("command")
         if service.get("image") == SERVICES["airflow-apiserver"]["image"] and command and command[0] != "bash":
-            commands.append(command)  # the image's entrypoint runs `airflow <command>`
+            # the image's entrypoint runs `airflow <command>`; ${NAME:-default} is what .env may change
+            commands.append([VARIABLE.sub(lambda m: m.group(3) or "", word) for word in command])
         check = service.get("healthcheck", {}).get("test", [])
         shell = check[1] if check[:1] == ["CMD-SHELL"] else ""
         for part in shell.split("||"):
@@ -373,6 +376,28 @@ def test_airflow_settings_exist(setting: str, airflow_verdicts: dict[str, str]) 
         pytest.skip("the celery provider is not installed here (the Airflow image has it)")
     version = importlib.metadata.version("apache-airflow")
     assert airflow_verdicts[setting] == "ok", f"{setting} is not an option of Airflow {version}"
+
+
+# --- the Celery queues: what the DAGs route to, both deployments consume -------------------------
+
+
+def _queues_option(words: list[str]) -> set[str]:
+    return set(words[words.index("--queues") + 1].split(",")) if "--queues" in words else {"default"}
+
+
+def test_celery_workers_consume_every_queue_the_dags_use(airflow_db) -> None:  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    dags = BundleDagBag(dag_folder=str(ROOT / "dags"), bundle_path=ROOT / "dags")
+    routed = {task.queue for dag in dags.dags.values() for task in dag.tasks}
+    assert {"crawl", "extract"} <= routed, "crawl shards and extraction go to queues of their own"
+    compose = [_queues_option(SERVICES[name]["command"]) for name in ("airflow-worker", "airflow-crawl-worker")]
+    assert set().union(*compose) >= routed, f"no compose worker consumes {routed - set().union(*compose)}"
+    native = set()
+    for line in (ROOT / "scripts" / "airflow-celery").read_text().splitlines():
+        native |= {queue for part in re.findall(r"queues=([\w,]+)", line) for queue in part.split(",")}
+    assert native >= routed, f"scripts/airflow-celery starts no worker for {routed - native}"
+    assert compose == [{"default", "extract"}, {"crawl"}] and native == {"default", "extract", "crawl"}
 
 
 # --- the Dockerfile --------------------------------------------------------------------------------

@@ -21,13 +21,6 @@ HEAVY_MODULES = ("scrapy", "trafilatura", "sqlalchemy", "opencc", "lxml", "pipel
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> None:
-    """Airflow's own metadata database (SQLite in the throw-away AIRFLOW_HOME), migrated."""
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
-
-
-@pytest.fixture(scope="session")
 def dagbag(airflow_db):  # type: ignore[no-untyped-def]
     from airflow.dag_processing.dagbag import BundleDagBag
 
@@ -67,17 +60,23 @@ def test_nightly_schedule_retries_and_mapping(dagbag) -> None:  # type: ignore[n
     assert str(dag.timetable.timezone) == "Asia/Shanghai"
     assert dag.catchup is False and dag.max_active_runs == 1
     tasks = {t.task_id: t for t in dag.tasks}
-    assert set(tasks) == {"plan", "crawl", "extract", "slice_batch", "dedupe", "load", "report", "health", "watcher"}
+    assert set(tasks) == {"plan", "shard.crawl", "shard.extract", "slice_batch", "dedupe", "load", "link", "report",
+                          "health", "prune", "watcher"}
     assert tasks["watcher"].upstream_task_ids == set(tasks) - {"watcher"}, "any failure must fail the run"
-    for task_id in ("crawl", "extract", "dedupe"):
-        assert tasks[task_id].is_mapped, f"{task_id} runs once per site (dedupe: per slice of the batch)"
-    for task_id in ("crawl", "extract", "slice_batch", "dedupe", "load", "report", "health"):
+    for task_id in ("shard.crawl", "shard.extract"):
+        assert tasks[task_id].get_closest_mapped_task_group() is not None, f"{task_id} runs once per shard of sites"
+    for task_id in ("dedupe", "load"):
+        assert tasks[task_id].is_mapped, f"{task_id} runs once per slice of the batch"
+    for task_id in ("shard.crawl", "shard.extract", "slice_batch", "dedupe", "load", "link", "report", "health",
+                    "prune"):
         assert tasks[task_id].retries == 3
         assert tasks[task_id].retry_exponential_backoff
     assert tasks["plan"].retries == 0
-    assert tasks["extract"].trigger_rule == "all_done", "one failing site must not stop the others"
-    assert [o.name for o in tasks["load"].outlets] == ["govnews_articles"]
-    assert tasks["crawl"].downstream_task_ids == {"extract", "watcher"}
+    assert tasks["shard.extract"].trigger_rule == "all_done", "one failing shard must not stop the others"
+    assert tasks["shard.crawl"].downstream_task_ids == {"shard.extract", "watcher"}
+    assert tasks["dedupe"].downstream_task_ids >= {"load"}, "every slice is indexed before any is merged"
+    assert [o.name for o in tasks["link"].outlets] == ["govnews_articles"], "one asset event per run, at the end"
+    assert tasks["shard.crawl"].queue == "crawl" and tasks["shard.extract"].queue == "extract"
     assert tasks["health"].upstream_task_ids == {"report"} and tasks["health"].trigger_rule == "all_done"
 
 

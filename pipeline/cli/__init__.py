@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pipeline.cli.errors import ExitCode, as_user_error
 
 # The modules that register sub-commands, in the order --help lists them.
-COMMAND_MODULES = ("stages", "extract", "browse", "search", "export", "sites", "fixtures", "db")
+COMMAND_MODULES = ("stages", "extract", "browse", "search", "export", "sites", "fixtures", "retention", "db")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

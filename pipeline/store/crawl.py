@@ -69,8 +69,9 @@ def save_rejections(session: Session, run_id: str, rejections: Sequence[Rejected
 
 
 def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | None = None) -> Any:
-    """Stored pages to extract: one run's, or all (``run_id=None``), optionally of some sites."""
-    query = select(Page).order_by(Page.id).execution_options(yield_per=200)
+    """Stored pages to extract: one run's, or all (``run_id=None``), optionally of some sites; a
+    pruned page (no body) is left out."""
+    query = select(Page).where(Page.body.is_not(None)).order_by(Page.id).execution_options(yield_per=200)
     if run_id is not None:
         query = query.where(Page.run_id == run_id)
     if sites:
@@ -98,7 +99,8 @@ def page_heads(session: Session, site: str, limit: int = 50) -> list[tuple[bytes
     to read their ``<title>``s and learn the site's name from them."""
     rows = session.execute(
         select(func.substr(Page.body, 1, HEAD_BYTES), Page.headers["content-type"].as_string())
-        .where(Page.site == site, Page.status == 200).order_by(Page.fetched_at.desc()).limit(limit)
+        .where(Page.site == site, Page.status == 200, Page.body.is_not(None))
+        .order_by(Page.fetched_at.desc()).limit(limit)
     )
     return [(bytes(head), content_type or "") for head, content_type in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,14 @@ def session_factory(database_url: str) -> sessionmaker[Session]:
     engine = make_engine(database_url)
     migrate(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@cache
+def shared_session_factory(database_url: str) -> sessionmaker[Session]:
+    """One engine per database for the whole process, migrated once: a crawl process runs a crawler
+    per site, and an engine (with its connection pool) per crawler would take a server's hundred
+    connections with a hundred sites. Never disposed: it lives as long as the process."""
+    return session_factory(database_url)
 
 
 def insert_for(session: Session, model: type) -> Any:

@@ -21,20 +21,28 @@ from pipeline.store.staging import ARTICLE_FIELDS
 COMPARED = tuple(f for f in ARTICLE_FIELDS if f not in ("body", "body_simplified"))
 
 
-def _staged(run_id: str) -> Any:
-    """The run's staged articles to load: a URL duplicate is the same article, not loaded again."""
-    return select(Extraction).where(
+def _staged(run_id: str, urls: tuple[str, str] | None) -> Any:
+    """The run's staged articles to load (of one canonical URL range, if given): a URL duplicate
+    is the same article, not loaded again."""
+    query = select(Extraction).where(
         Extraction.run_id == run_id,
         or_(Extraction.duplicate_reason.is_(None), Extraction.duplicate_reason != "url"),
-    ).subquery()
+    )
+    if urls is not None:
+        query = query.where(Extraction.canonical_url.between(*urls))
+    return query.subquery()
 
 
-def load_run(session: Session, run_id: str, now: datetime) -> None:
+def load_run(session: Session, run_id: str, now: datetime, urls: tuple[str, str] | None = None) -> None:
     """Merge the run's staged articles into ``articles`` with one ``INSERT ... SELECT ... ON CONFLICT
     DO UPDATE ... WHERE changed`` (all in the server); a changed body first keeps the old one as a
-    version. Then link each article to its story cluster's canonical member."""
-    save_versions(session, run_id, now)
-    staged = _staged(run_id)
+    version. Then link each article to its story cluster's canonical member.
+
+    With ``urls`` (one dedupe slice) only that range is merged, and the links are left to
+    :func:`link_clusters` once every slice is in: slices are merged in parallel, and a story may
+    span several of them."""
+    save_versions(session, run_id, now, urls)
+    staged = _staged(run_id, urls)
     statement = insert_for(session, Article).from_select(
         [*ARTICLE_FIELDS, "first_run_id", "last_run_id", "first_seen_at", "updated_at", "version",
          "version_seen_at"],
@@ -52,12 +60,13 @@ def load_run(session: Session, run_id: str, now: datetime) -> None:
                                       else_=Article.version_seen_at)},
         where=changed(Article, statement.excluded, COMPARED),
     ))
-    link_clusters(session, run_id)
+    if urls is None:
+        link_clusters(session, run_id)
 
 
-def save_versions(session: Session, run_id: str, now: datetime) -> None:
+def save_versions(session: Session, run_id: str, now: datetime, urls: tuple[str, str] | None = None) -> None:
     """Keep the current body of each article the run re-crawled with a changed body as a version."""
-    staged = _staged(run_id)
+    staged = _staged(run_id, urls)
     current = (
         select(Article.id, Article.version, Article.title, Article.body, Article.body_hash,
                Article.version_seen_at, literal(now, Timestamp), literal(run_id))

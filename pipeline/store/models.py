@@ -1,7 +1,8 @@
 """The schema, in one place: typed SQLAlchemy 2 models (migrations in ``migrations/``).
 
 Tables, in the order the stages fill them:
-- ``pages``: raw responses as crawled (extraction re-runs from here without re-crawling);
+- ``pages``: raw responses as crawled, one row per URL, a re-fetch replacing it (extraction re-runs
+  from here without re-crawling; retention may remove the bodies no article is built from);
 - ``rejections``: per-item failures and non-articles of a run (fetch errors, anti-bot pages, ...);
 - ``extractions``: staging, one extracted article per page, with its dedupe decision;
 - ``articles``: the loaded articles, one row per canonical URL, duplicates linked;
@@ -100,11 +101,13 @@ class Page(Base):
     run_id: Mapped[str] = mapped_column(String(250), index=True)  # the run that fetched it last
     status: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, str]] = mapped_column(Json)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # None once pruned (retention: ``store.prune_pages``); the hash and the metadata stay.
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_sha1: Mapped[str] = mapped_column(String(40))
     encoding: Mapped[str | None] = mapped_column(String(40))  # the registry's override, if any
     fetched_at: Mapped[datetime] = mapped_column(Timestamp)
     checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last 304: unchanged since fetched
+    pruned_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # What the list page that linked to the article showed: the link's text (or title attribute)
     # and the date beside it; extraction weighs them against the page's own statements.
     listed_title: Mapped[str | None] = mapped_column(Text)
