@@ -1,7 +1,7 @@
 """Full-text search over articles (PostgreSQL): a GIN index of two-character substrings, exact recheck.
 
 The index is an expression index over ``govnews_bigrams(title || ' ' || body_simplified)`` (migration
-0009), so every write of an article (the load, re-extraction) keeps it current with no code of its
+0008), so every write of an article (the load, re-extraction) keeps it current with no code of its
 own. A query finds candidates through the index (all bigrams of a term present), then keeps those
 that contain the term itself, and ranks them: title matches first, then how often the terms occur,
 then the newer article.

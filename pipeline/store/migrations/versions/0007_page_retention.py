@@ -1,14 +1,14 @@
 """page retention: a raw body may be removed (pruned) while the page's metadata and hash stay
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

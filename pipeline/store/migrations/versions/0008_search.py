@@ -1,16 +1,16 @@
 """search: a GIN index of every two-character substring of title and Simplified body (PostgreSQL),
 and articles by site and publish time (every backend: the archive's lists and search filters)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 """
 
 from alembic import op
 
 from pipeline.store.search import CREATE_FUNCTION, DROP_FUNCTION, INDEX_EXPRESSION
 
-revision = "0009"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """site health: per-site crawl stats, metrics and drift alerts of each run
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0008"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
