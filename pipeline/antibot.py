@@ -1,13 +1,16 @@
 """Anti-bot challenge pages: recognised by their markers, so they are never stored as articles.
 
-A challenge answers plain HTTP clients instead of the page; retrying does not help, so a site that
-sends one is recorded as blocked. Pure functions over status, headers and body: no Scrapy here.
+A challenge answers plain HTTP clients instead of the page; retrying it does not help. One challenged
+article is that page's loss (the next run asks again); a challenged list page, or several articles in
+a row, means the site is blocked (:class:`ChallengeWatch`). Pure functions over status, headers and
+body: no Scrapy here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 # RuiShu (瑞数): a bootstrap script (`$_ts=window['$_ts']`, older `_$x['$_ts']={}`) in a <script r='m'>,
 # mostly with HTTP 412.
@@ -61,3 +64,27 @@ def _cookie_names(headers: Mapping[str, str | Iterable[str]]) -> set[str]:
 def _ruishu_cookie(headers: Mapping[str, str | Iterable[str]]) -> bool:
     # RuiShu's first cookie has a random name ending in "S" (its script then sets one ending in "T").
     return any(re.fullmatch(r"[A-Za-z0-9]{8,20}S", name) for name in _cookie_names(headers))
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeWatch:
+    """Whether a site is blocked, given its answers so far (fed one by one to :meth:`answered`).
+
+    A challenge on a list page (the start page included) blocks the site at once: nothing else can
+    be found. On articles, ``limit`` challenges in a row do, with no good answer between them; an
+    error status (a 503 to be retried) neither breaks nor extends a run of challenges.
+    """
+
+    limit: int  # challenged article answers in a row that block the site
+    in_a_row: int = 0
+    blocked: bool = False
+
+    def answered(self, status: int, challenged: bool, list_page: bool) -> ChallengeWatch:
+        if self.blocked:
+            return self
+        if challenged:
+            in_a_row = self.in_a_row + 1
+            return replace(self, in_a_row=in_a_row, blocked=list_page or in_a_row >= self.limit)
+        if status < 400:
+            return replace(self, in_a_row=0)
+        return self

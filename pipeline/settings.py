@@ -50,6 +50,9 @@ class Settings(BaseSettings):
                                "(AutoThrottle's start and floor); a registry entry may raise it.")
     backoff_max: float = Field(default=60.0, gt=0, description="Longest delay between requests to a "
                                "host after repeated failures (retries double it from 1 s).")
+    block_after_challenges: int = Field(default=3, ge=1, description="Article pages answering with an anti-bot "
+                                        "challenge in a row (no good page between) after which a site is blocked "
+                                        "and its crawl stops; a challenged list page blocks it at once.")
     request_budget: int = Field(default=2000, ge=1, description="Requests per site per run at most; "
                                 "a registry entry may set its own.")
 

@@ -20,12 +20,16 @@ from pipeline.clean.encoding import header_charset
 from pipeline.records import Rejected
 
 
-class Blocked(IgnoreRequest):
-    """The site answered with an anti-bot challenge: not retried, the site's crawl stops."""
+class Challenged(IgnoreRequest):
+    """The page answered with an anti-bot challenge: not retried, recorded, asked for again next run."""
 
     def __init__(self, protection: str, status: int) -> None:
         super().__init__(f"{BLOCKED_MESSAGE[protection]} (HTTP {status})")
         self.protection = protection
+
+
+class Blocked(Challenged):
+    """A challenge that blocks the whole site (see ``pipeline.antibot.ChallengeWatch``): its crawl stops."""
 
 
 class AfterBlock(IgnoreRequest):
@@ -50,6 +54,10 @@ def rejection_for_failure(failure: Failure, url: str, site: str) -> Rejected:
     if failure.check(Blocked):
         return Rejected(url=url, site=site, stage="fetch", reason="anti_bot_challenge",
                         detail=f"site {site!r} is blocked: {failure.value}")
+    if failure.check(Challenged):
+        return Rejected(url=url, site=site, stage="fetch", reason="anti_bot_page",
+                        detail=f"this page of site {site!r} answered with a challenge ({failure.value}); its other "
+                        "pages answer, so the crawl went on slower and the next run asks for this page again")
     if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
         return Rejected(url=url, site=site, stage="fetch", reason="robots_disallowed",
                         detail="robots.txt forbids this URL; add a robots override with a reason "

@@ -7,8 +7,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from pipeline.antibot import challenge_reason
-from spiders.faults import AfterBlock, Blocked, backoff
+from pipeline.antibot import ChallengeWatch, challenge_reason
+from spiders.faults import AfterBlock, Blocked, Challenged, backoff
 
 
 class SiteProxyMiddleware:
@@ -31,24 +31,35 @@ class SiteProxyMiddleware:
 
 
 class ChallengeMiddleware:
-    """Sits nearer the downloader than RetryMiddleware, so a challenge is never retried; after the
-    first one, the site's queued requests are dropped (one instance per crawler, i.e. per site)."""
+    """Sits nearer the downloader than RetryMiddleware, so a challenge is never retried. A challenged
+    article is that page's failure and slows the crawl down; once the site is blocked
+    (``ChallengeWatch``), its queued requests are dropped, all but the retries already scheduled
+    (after a 503, say): those still go, and the crawl ends when they are done. Stopping the spider
+    instead (CloseSpider) would clear them with the rest. One instance per crawler, i.e. per site."""
 
-    def __init__(self) -> None:
-        self.blocked = False
+    def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
+        self.crawler = crawler
+        self.watch = ChallengeWatch(crawler.settings.getint("GOVNEWS_BLOCK_AFTER_CHALLENGES"))
+
+    @classmethod
+    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if self.blocked:
-            raise AfterBlock("the site answered with an anti-bot challenge before")
+        if self.watch.blocked and not request.meta.get("retry_times"):
+            raise AfterBlock("the site answered with anti-bot challenges before")
 
     def process_response(self, request: Request, response: Response) -> Response:
         headers = {key.decode("latin-1").lower(): [v.decode("latin-1") for v in response.headers.getlist(key)]
                    for key in response.headers}
         protection = challenge_reason(response.status, headers, response.body)
-        if protection:
-            self.blocked = True
+        self.watch = self.watch.answered(response.status, protection is not None, "list_page" in request.meta)
+        if protection is None:
+            return response
+        if self.watch.blocked:
             raise Blocked(protection, response.status)
-        return response
+        slow_down(self.crawler, request)
+        raise Challenged(protection, response.status)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -57,10 +68,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
         retry = super()._retry(request, reason)
-        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", "")) \
-            if self.crawler.engine else None
-        if retry is not None and slot is not None:
-            settings = self.crawler.settings
-            slot.delay = backoff(slot.delay, settings.getfloat("GOVNEWS_BACKOFF_BASE"),
-                                 settings.getfloat("GOVNEWS_BACKOFF_MAX"))
+        if retry is not None:
+            slow_down(self.crawler, request)
         return retry
+
+
+def slow_down(crawler, request: Request) -> None:  # type: ignore[no-untyped-def]
+    """Double the delay between requests to the request's host (its download slot), within bounds."""
+    slot = crawler.engine.downloader.slots.get(request.meta.get("download_slot", "")) if crawler.engine else None
+    if slot is not None:
+        settings = crawler.settings
+        slot.delay = backoff(slot.delay, settings.getfloat("GOVNEWS_BACKOFF_BASE"),
+                             settings.getfloat("GOVNEWS_BACKOFF_MAX"))

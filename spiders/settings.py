@@ -29,6 +29,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2  # 5xx, 408, 429, time-outs, resets, truncated bodies; 403/412 are not retried
 GOVNEWS_BACKOFF_BASE = 1.0  # seconds between requests to a host after its first retry, doubling
 GOVNEWS_BACKOFF_MAX = _settings.backoff_max
+GOVNEWS_BLOCK_AFTER_CHALLENGES = _settings.block_after_challenges  # article challenges in a row
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"

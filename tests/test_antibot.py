@@ -1,5 +1,5 @@
 """Anti-bot challenges: the real pages in ../shared/samples/antibot/ and the farm's imitations are
-recognised; ordinary pages are not."""
+recognised; ordinary pages are not; which sequences of answers block a site."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.antibot import BLOCKED_MESSAGE, challenge_reason
+from pipeline.antibot import BLOCKED_MESSAGE, ChallengeWatch, challenge_reason
 from pipeline.fixtures.farm import FarmSite
 from pipeline.fixtures.farm_pages import article_html, challenge, trs_list
 from pipeline.fixtures.seed_sites import build_pages, load_manifest
@@ -66,3 +66,35 @@ def test_ordinary_pages_are_not_challenges() -> None:
         assert challenge_reason(200, {"content-type": "text/html"}, body) is None
     assert challenge_reason(412, {"set-cookie": "JSESSIONID=abc; Path=/"}, b"Precondition Failed") is None
     assert challenge_reason(200, {"set-cookie": "acw_tc=76b20f; path=/"}, b"<html>ok</html>") is None
+
+
+# Answers as the crawl meets them: "list" / "article" challenged, "ok" a good page, "503" an error status.
+ANSWERS = {"list": (412, True, True), "article": (200, True, False), "ok": (200, False, False),
+           "list-ok": (200, False, True), "503": (503, False, False), "304": (304, False, False)}
+
+
+def blocked_after(answers: str, limit: int = 3) -> list[bool]:
+    """Whether the site is blocked after each of the space-separated answers."""
+    watch, verdicts = ChallengeWatch(limit), []
+    for answer in answers.split():
+        watch = watch.answered(*ANSWERS[answer])
+        verdicts.append(watch.blocked)
+    return verdicts
+
+
+@pytest.mark.parametrize(("answers", "verdicts"), [
+    pytest.param("list", [True], id="start-or-list-page"),
+    pytest.param("list-ok ok list", [False, False, True], id="a-later-list-page"),
+    pytest.param("ok article ok ok", [False] * 4, id="one-article"),
+    pytest.param("ok article article ok article article ok", [False] * 7, id="never-three-in-a-row"),
+    pytest.param("ok article article article ok", [False, False, False, True, True], id="three-in-a-row-stays"),
+    pytest.param("article 503 article 503 article", [False, False, False, False, True], id="errors-do-not-break-a-run"),
+    pytest.param("article article 304 article", [False] * 4, id="not-modified-is-good"),
+])
+def test_challenge_watch_blocks_the_site(answers: str, verdicts: list[bool]) -> None:
+    assert blocked_after(answers) == verdicts
+
+
+def test_challenge_watch_limit_is_the_setting() -> None:
+    assert blocked_after("article", limit=1) == [True]
+    assert blocked_after("article " * 4, limit=5) == [False] * 4

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median, quantiles
 
-# Fetch rejections that are not a failure of the site: a challenge is `blocked`, robots.txt and
-# the request budget are our own policy.
-BLOCK_REASONS = frozenset({"anti_bot_challenge"})
+# Fetch rejections that are not a failure of the site: a challenge (the one that blocked the site,
+# or a single page's) is `blocked`, robots.txt and the request budget are our own policy.
+BLOCK_REASONS = frozenset({"anti_bot_challenge", "anti_bot_page"})
 POLICY_REASONS = frozenset({"robots_disallowed", "request_budget_exhausted"})
 # A body shared by this many canonical URLs of one site in one run is a page template, not an article.
 TEMPLATE_REPEATS = 3

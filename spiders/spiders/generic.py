@@ -9,14 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from pipeline.discovery import Link, discover, plan
 from pipeline.records import RawPage, Rejected
 from pipeline.sites import Site, load_registry
-from spiders.faults import AfterBlock, charset_mismatch, rejection_for_failure
+from spiders.faults import AfterBlock, Blocked, Challenged, charset_mismatch, rejection_for_failure
 from spiders.state import CrawlBook, SiteState, conditional_headers
 
 
@@ -75,7 +74,8 @@ class GenericSpider(scrapy.Spider):
                 yield item
 
     def final_outcome(self, reason: str) -> str:
-        """How the site's crawl ended: "complete", "budget", "blocked", or Scrapy's close reason."""
+        """How the site's crawl ended: "complete", "challenged" (some articles answered with a challenge),
+        "budget", "blocked", or Scrapy's close reason."""
         return self.outcome if reason == "finished" else reason
 
     def closed(self, reason: str) -> None:
@@ -87,7 +87,7 @@ class GenericSpider(scrapy.Spider):
     def _request(self, url: str, callback: Any, page: int | None = None, headers: dict[str, str] | None = None,
                  link: Link | None = None) -> Iterator[scrapy.Request | Rejected]:
         """A request within the site's budget, with its robots policy (the proxy: SiteProxyMiddleware)."""
-        if url in self.requested:
+        if url in self.requested or self.outcome == "blocked":
             return
         if self.requests_made >= self.budget:
             if self.outcome != "budget":
@@ -159,9 +159,11 @@ class GenericSpider(scrapy.Spider):
         self.logger.warning("site %s: %s %s (%s)", self.site.name, rejection.reason, request.url,
                             rejection.detail)
         yield rejection
-        if rejection.reason == "anti_bot_challenge":
+        # The crawl of a blocked site ends once its scheduled retries are done (ChallengeMiddleware).
+        if failure.check(Blocked):
             self.outcome = "blocked"
-            raise CloseSpider("blocked")  # every further request would meet the same challenge
+        elif failure.check(Challenged) and self.outcome == "complete":
+            self.outcome = "challenged"  # not complete: the next run reads every list page again
 
 
 def site_delay(site: Site, default: float) -> float:
