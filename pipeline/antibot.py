@@ -71,8 +71,9 @@ class ChallengeWatch:
     """Whether a site is blocked, given its answers so far (fed one by one to :meth:`answered`).
 
     A challenge on a list page (the start page included) blocks the site at once: nothing else can
-    be found. On articles, ``limit`` challenges in a row do, with no good answer between them; an
-    error status (a 503 to be retried) neither breaks nor extends a run of challenges.
+    be found. On articles, ``limit`` challenges in a row do, with no good article between them; a
+    good list page (often protected less) or an error status (a 503 to be retried) neither breaks
+    nor extends a run of challenges.
     """
 
     limit: int  # challenged article answers in a row that block the site
@@ -85,6 +86,6 @@ class ChallengeWatch:
         if challenged:
             in_a_row = self.in_a_row + 1
             return replace(self, in_a_row=in_a_row, blocked=list_page or in_a_row >= self.limit)
-        if status < 400:
+        if status < 400 and not list_page:
             return replace(self, in_a_row=0)
         return self

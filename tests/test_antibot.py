@@ -90,6 +90,7 @@ def blocked_after(answers: str, limit: int = 3) -> list[bool]:
     pytest.param("ok article article article ok", [False, False, False, True, True], id="three-in-a-row-stays"),
     pytest.param("article 503 article 503 article", [False, False, False, False, True], id="errors-do-not-break-a-run"),
     pytest.param("article article 304 article", [False] * 4, id="not-modified-is-good"),
+    pytest.param("article list-ok article list-ok article", [False] * 4 + [True], id="good-lists-do-not-break-a-run"),
 ])
 def test_challenge_watch_blocks_the_site(answers: str, verdicts: list[bool]) -> None:
     assert blocked_after(answers) == verdicts
