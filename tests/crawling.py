@@ -78,6 +78,7 @@ def failing_registry(folder: Path) -> Path:
     registry = folder / "sites.yaml"
     registry.write_text(f"""
 - name: unreachable
+  fixture: true  # a loopback address: only a fixture entry may reach one
   start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
   article_url: 't\\d+\\.html'
 - name: broken
