@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -39,6 +40,12 @@ def private_address(host: str) -> str | None:
     if address is not None and not address.is_global:
         return f"{address} is a loopback, private, link-local or otherwise non-public address"
     return None
+
+
+def on_domains(host: str, domains: Iterable[str]) -> bool:
+    """Whether ``host`` is one of ``domains`` or under one, as Scrapy's offsite rule has it."""
+    host = host.lower()
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
 
 
 def origin(url: str) -> tuple[str, int | None]:

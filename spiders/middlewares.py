@@ -9,9 +9,10 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from pipeline.addresses import origin, private_address
+from pipeline.addresses import on_domains, origin, private_address
 from pipeline.antibot import challenge_reason
 from spiders.faults import AfterBlock, Blocked, PrivateAddress, RedirectLoop, backoff
 
@@ -105,14 +106,21 @@ class PrivateAddressMiddleware:
 
 
 class LoopSafeRedirect:
-    """A redirect (HTTP or meta refresh) back to a URL of its own chain is a loop: refused. Other
-    redirects skip the duplicate filter, so that a page redirected to one already fetched still
-    ends in an outcome of its own (REDIRECT_MAX_TIMES bounds the chain)."""
+    """A redirect (HTTP or meta refresh) back to a URL of its own chain is a loop, and one off the
+    site's domains is offsite: both refused here. Other redirects skip the duplicate filter (and so
+    Scrapy's offsite filter, hence the check here), so that a page redirected to one already fetched
+    still ends in an outcome of its own; REDIRECT_MAX_TIMES bounds the chain."""
+
+    crawler: Any
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if redirected.url in chain:
             raise RedirectLoop(f"{chain[0]} redirects in a loop: {' -> '.join([*chain, redirected.url])}")
+        domains = getattr(self.crawler.spider, "allowed_domains", None)
+        host = urlparse_cached(redirected).hostname or ""
+        if domains and not on_domains(host, domains):
+            raise IgnoreRequest(f"Filtered offsite request to {host!r}: {chain[0]} redirects off the site")
         redirected = super()._redirect(redirected, request, reason)  # type: ignore[misc]
         redirected.dont_filter = True
         return redirected

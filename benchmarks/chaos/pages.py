@@ -1,12 +1,13 @@
 """Hostile and broken pages on a fixture site: each page has its own outcome.
 
 ``hostile_site`` crawls the hostile fixture site (``pipeline/fixtures/hostile.py``: a gzip bomb, a
-page over the size limit, an endless column, a redirect to a private address, a meta-refresh loop,
-HTML nested 10,000 deep, NUL and invalid bytes, a soft 404, a view counter) two nights running, the
+page over the size limit, an endless column, redirects to a private address and off the site, a
+meta-refresh loop, HTML nested 10,000 deep, NUL and invalid bytes, a soft 404, a view counter) two
+nights running, the
 second re-fetching every article, through the real stages into a throwaway database, with a real
 site's entry pointing at a loopback port beside it. One row per hostile page, one for the
 private-address entry and one for the good articles. A hostile page whose owed outcome is missing
-(no rejection with its reason, or the tripwire port connected to) counts as a page lost.
+(no rejection with its reason, or a tripwire port connected to) counts as a page lost.
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ def list_requests(farm: Farm) -> int:
 
 def hostile_site() -> list[Outcome]:
     with (throwaway_database("chaos_pages") as url, hostile.hostile_farm() as farm, hostile.Tripwire() as tripwire,
-          tempfile.TemporaryDirectory(prefix="chaos-pages-") as tmp):
+          hostile.Tripwire("127.0.0.2") as elsewhere, tempfile.TemporaryDirectory(prefix="chaos-pages-") as tmp):
         folder = Path(tmp)
-        farm.set_faults(hostile.SITE, *hostile.hostile_faults(tripwire))
+        farm.set_faults(hostile.SITE, *hostile.hostile_faults(tripwire, elsewhere))
         registry = folder / "hostile.yaml"
         registry.write_text(hostile.registry_yaml(farm, tripwire), encoding="utf-8")
         settings = Settings(database_url=url, registry=str(registry), builtin_registry=False,
@@ -85,7 +86,8 @@ def hostile_site() -> list[Outcome]:
             for rejection in session.scalars(select(Rejection)):
                 reasons.setdefault(rejection.url, set()).add(rejection.reason)
         fetches = {url: farm.hits[(hostile.SITE, urlsplit(url).path)] for url in farm.article_urls(hostile.SITE)}
-        seen = Seen(farm.article_urls(hostile.SITE), versions, reasons, fetches, tripwire.touched, lists,
+        touched = tripwire.touched or elsewhere.touched
+        seen = Seen(farm.article_urls(hostile.SITE), versions, reasons, fetches, touched, lists,
                     round(peak, 1))
         return [*(page_row(seen, page) for page in hostile.PAGES),
                 private_row(seen, hostile.private_start_url(tripwire)),
@@ -100,7 +102,7 @@ class Seen:
     versions: dict[str, int]
     reasons: dict[str, set[str]]
     fetches: dict[str, int]  # requests the site answered for each article URL
-    touched: bool  # the tripwire port was connected to
+    touched: bool  # a tripwire port was connected to
     list_requests: int  # list pages read on the first night
     peak_mb: float
 
@@ -120,7 +122,7 @@ def page_row(seen: Seen, page: hostile.HostilePage) -> Outcome:
     else:
         expected = 0
         lost = sum(page.outcome not in seen.reasons.get(u, set()) for u in urls)
-        if page.kind == "redirect" and seen.touched:
+        if page.kind.startswith("redirect") and seen.touched:
             lost = len(urls)
         outcome = f"rejected ({page.stage}): {', '.join(got) or 'nothing recorded'}"
     return Outcome(page.kind, "page", outcome, expected, len(stored), sum(v > 1 for v in stored), lost, seen.peak_mb)
