@@ -74,11 +74,11 @@ def article_hits(farm: Farm, site: str) -> int:
 
 
 def failing_registry(folder: Path) -> Path:
-    """A registry file of two sites that fail: one unreachable (nothing listens at its port), one broken."""
+    """A registry file of two sites that fail: one unreachable (a real site's entry at a loopback
+    address, refused as private_address before any connection), one broken."""
     registry = folder / "sites.yaml"
     registry.write_text(f"""
 - name: unreachable
-  fixture: true  # a loopback address: only a fixture entry may reach one
   start_urls: [http://127.0.0.1:{free_port()}/xwzx/index.html]
   article_url: 't\\d+\\.html'
 - name: broken
