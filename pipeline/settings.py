@@ -55,6 +55,8 @@ class Settings(BaseSettings):
                                         "and its crawl stops; a challenged list page blocks it at once.")
     request_budget: int = Field(default=2000, ge=1, description="Requests per site per run at most; "
                                 "a registry entry may set its own.")
+    max_page_mb: float = Field(default=10.0, gt=0, description="Largest page body, in MB, after decompression: "
+                               "a larger one (or a gzip bomb) is refused as too_large.")
 
     shard_size: int = Field(default=100, ge=1, le=1000, description="Sites per crawl task of the nightly run: "
                             "one Scrapy process crawls them all at once (200 sites: about 300 MB).")

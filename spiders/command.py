@@ -10,7 +10,7 @@ from pipeline.settings import Settings
 
 SETTINGS_FOR_CRAWL = ("database_url", "registry", "builtin_registry", "fixture_origin", "user_agent",
                       "download_timeout", "contact", "concurrency_per_host", "crawl_delay", "backoff_max",
-                      "block_after_challenges", "request_budget")
+                      "block_after_challenges", "request_budget", "max_page_mb")
 
 
 def crawl_command(run_id: str, sites: Sequence[str], max_pages: int | None = None,

@@ -6,6 +6,7 @@ import codecs
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -13,6 +14,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from pipeline.antibot import BLOCKED_MESSAGE
@@ -36,6 +38,14 @@ class AfterBlock(IgnoreRequest):
     """A request of a site already found blocked: dropped, not recorded again."""
 
 
+class PrivateAddress(IgnoreRequest):
+    """A request to this machine or a private network, refused before any connection."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL already in the request's redirect chain."""
+
+
 # Scrapy's own download errors, the same whichever download handler (Twisted or asyncio) ran.
 REASONS = {
     CannotResolveHostError: "dns_error",
@@ -43,6 +53,17 @@ REASONS = {
     DownloadTimeoutError: "timeout",
     ResponseDataLossError: "truncated_body",
     DownloadFailedError: "download_failed",
+    # Larger than DOWNLOAD_MAXSIZE: announced (Content-Length), or while the body arrived.
+    DownloadCancelledError: "too_large",
+    CancelledError: "too_large",
+    PrivateAddress: "private_address",
+    RedirectLoop: "redirect_loop",
+}
+# IgnoreRequest messages of Scrapy's middlewares, by what they say.
+IGNORED = {
+    "DOWNLOAD_MAXSIZE": "too_large",  # HttpCompressionMiddleware: inflated past it (a gzip bomb)
+    "max redirections reached": "too_many_redirects",
+    "Filtered offsite request": "offsite",
 }
 
 
@@ -65,6 +86,10 @@ def rejection_for_failure(failure: Failure, url: str, site: str) -> Rejected:
     for error_type, reason in REASONS.items():
         if failure.check(error_type):
             return Rejected(url=url, site=site, stage="fetch", reason=reason, detail=str(failure.value))
+    if failure.check(IgnoreRequest):
+        for marker, reason in IGNORED.items():
+            if marker in str(failure.value):
+                return Rejected(url=url, site=site, stage="fetch", reason=reason, detail=str(failure.value))
     return Rejected(url=url, site=site, stage="fetch", reason="fetch_error",
                     detail=f"{failure.type.__name__}: {failure.value}")
 

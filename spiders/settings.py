@@ -30,6 +30,11 @@ RETRY_TIMES = 2  # 5xx, 408, 429, time-outs, resets, truncated bodies; 403/412 a
 GOVNEWS_BACKOFF_BASE = 1.0  # seconds between requests to a host after its first retry, doubling
 GOVNEWS_BACKOFF_MAX = _settings.backoff_max
 GOVNEWS_BLOCK_AFTER_CHALLENGES = _settings.block_after_challenges  # article challenges in a row
+# The body after decompression (HttpCompressionMiddleware checks it as it inflates): a gzip bomb
+# is refused by size, with no more than this much of it in memory.
+DOWNLOAD_MAXSIZE = int(_settings.max_page_mb * 1024 * 1024)
+DOWNLOAD_WARNSIZE = DOWNLOAD_MAXSIZE // 2
+REDIRECT_MAX_TIMES = 5  # real moves take one or two; a loop is refused at its first repeat anyway
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"
@@ -38,7 +43,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     "spiders.middlewares.ChallengeMiddleware": 560,  # sees responses before the retry middleware
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "spiders.middlewares.LoopSafeMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.middlewares.LoopSafeRedirectMiddleware": 600,
     "spiders.middlewares.SiteProxyMiddleware": 740,  # before Scrapy's HttpProxyMiddleware (750)
+    "spiders.middlewares.PrivateAddressMiddleware": 990,  # nearest the downloader: sees every request
 }
 EXTENSIONS = {"spiders.health.CrawlHealth": 500}  # per-site crawl stats for the health metrics
 ITEM_PIPELINES = {

@@ -74,7 +74,8 @@ def article_hits(farm: Farm, site: str) -> int:
 
 
 def failing_registry(folder: Path) -> Path:
-    """A registry file of two sites that fail: one unreachable (nothing listens at its port), one broken."""
+    """A registry file of two sites that fail: one unreachable (a real site's entry at a loopback
+    address, refused as private_address before any connection), one broken."""
     registry = folder / "sites.yaml"
     registry.write_text(f"""
 - name: unreachable

@@ -107,15 +107,15 @@ def test_crawling_the_fixture_sites_with_no_fixture_server(tmp_path: Path) -> No
 def test_crawl_of_an_unreachable_site_exits_3(tmp_path: Path) -> None:
     env = sqlite_env(tmp_path, GOVNEWS_REGISTRY=str(failing_registry(tmp_path)), GOVNEWS_BACKOFF_MAX="0.2")
     done = govnews("crawl", "unreachable", env=env)
-    assert_user_error(done, 3, "1 of 1 sites failed: unreachable (connection_refused)", "govnews sites check")
+    assert_user_error(done, 3, "1 of 1 sites failed: unreachable (private_address)", "govnews sites check")
     assert "crawled; run id" in done.stdout
 
 
 def test_a_run_where_every_site_failed_exits_3_after_the_report(tmp_path: Path) -> None:
     env = sqlite_env(tmp_path, GOVNEWS_REGISTRY=str(failing_registry(tmp_path)), GOVNEWS_BACKOFF_MAX="0.2")
     done = govnews("run", "unreachable", "broken", env=env)
-    assert_user_error(done, 3, "2 of 2 sites failed: broken (bad_site_config), unreachable (connection_refused)")
-    assert "run summary" in done.stdout and "connection_refused" in done.stdout
+    assert_user_error(done, 3, "2 of 2 sites failed: broken (bad_site_config), unreachable (private_address)")
+    assert "run summary" in done.stdout and "private_address" in done.stdout
 
 
 @pytest.mark.parametrize("how", ["--debug", "GOVNEWS_DEBUG=1"])

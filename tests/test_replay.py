@@ -135,7 +135,7 @@ def test_broken_and_unreachable_sites_are_reported_and_spare_the_others(settings
                       ["fixture-yancheng", "unreachable", "broken"], None)
     assert summary["sites"]["fixture-yancheng"]["articles"] == 2
     reasons = {f["site"]: f for f in summary["failures"]}
-    assert reasons["unreachable"]["reason"] == "connection_refused"
+    assert reasons["unreachable"]["reason"] == "private_address"
     assert reasons["broken"]["reason"] == "bad_site_config"
     assert "site 'broken'" in reasons["broken"]["detail"]
     assert "not an absolute http(s) URL" in reasons["broken"]["detail"]

@@ -20,7 +20,7 @@ from pipeline.clean.pinyin import strip_pinyin
 from pipeline.clean.script import detect_script, to_simplified
 from pipeline.extract import dates, titles
 from pipeline.extract.body import MIN_BODY_CHARS, extract_body, length
-from pipeline.extract.document import meta_tags, page_lines, parse, refusal
+from pipeline.extract.document import error_page, meta_tags, page_lines, parse, refusal
 from pipeline.records import Article, RawPage, Rejected
 
 __all__ = ["EXTRACTOR_VERSION", "MIN_BODY_CHARS", "extract", "learn_site_names"]
@@ -103,11 +103,15 @@ def extract(page: RawPage, site_names: Collection[str] = ()) -> Article | Reject
     refused = refusal(page)
     if refused:
         return _reject(page, *refused)
-    tree = parse(decode(page.body, page.content_type)[0])
+    tree, unreadable = parse(decode(page.body, page.content_type)[0])
+    if unreadable:
+        return _reject(page, unreadable, "nested deeper than the HTML parser reads (256 levels)")
     if tree is None:
         return _reject(page, "empty_page")
     meta = meta_tags(tree)
     lines = [strip_pinyin(line) for line in page_lines(tree)]
+    if message := error_page(tree, lines):
+        return _reject(page, "error_page", f"HTTP {page.status}, but the page says {message!r}")
     found = titles.candidates(meta, tree, page.listed_title, site_names)
     title, title_source = titles.choose(found, lines, site_names)
     title = strip_pinyin(title)

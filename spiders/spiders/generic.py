@@ -153,7 +153,8 @@ class GenericSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(AfterBlock):
             return
-        rejection = rejection_for_failure(failure, request.url, self.site.name)
+        listed = request.meta.get("redirect_urls", [request.url])[0]  # the URL the site listed
+        rejection = rejection_for_failure(failure, listed, self.site.name)
         if rejection.reason == "http_404" and request.meta.get("list_page", 0) > 0:
             return  # the page after the last list page: the natural end of paging
         self.logger.warning("site %s: %s %s (%s)", self.site.name, rejection.reason, request.url,
