@@ -265,7 +265,7 @@ class CrawlStat(Base):
     site: Mapped[str] = mapped_column(String(63), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     finished_at: Mapped[datetime] = mapped_column(Timestamp)
-    outcome: Mapped[str] = mapped_column(String(40))  # "complete" | "challenged" | "budget" | "blocked" | Scrapy's reason
+    outcome: Mapped[str] = mapped_column(String(40))  # "complete", "challenged", "budget", "blocked", Scrapy's reason
     list_pages: Mapped[int] = mapped_column(Integer)  # list pages (API answers, sitemaps, feeds) read
     links_found: Mapped[int] = mapped_column(Integer)  # article links they named
     new_links: Mapped[int] = mapped_column(Integer)  # of those, not stored before: fetched this run
