@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +29,7 @@ from pipeline.fixtures.farm import Farm, Fault, standard_farm
 from pipeline.settings import PROJECT_ROOT
 
 SITES = ("farm-trs", "farm-trs_div")
-ARTICLES = 40  # per site
+ARTICLES = 15  # per site
 RETRY_SECONDS = 60.0  # GOVNEWS_DB_RETRY_SECONDS of the stages that must outlast a restart
 SHORT_RETRY_SECONDS = 3.0  # ... and of a stage whose server stays down
 DOWN_SECONDS = 2.0  # how long a restarted server is away
@@ -67,9 +67,11 @@ class Workspace:
                 "GOVNEWS_DOWNLOAD_TIMEOUT": "60", "GOVNEWS_BACKOFF_MAX": "2",
                 "GOVNEWS_DB_RETRY_SECONDS": str(retry_seconds)}
 
-    def start(self, database_url: str, *args: str, retry_seconds: float = RETRY_SECONDS) -> subprocess.Popen[str]:
-        """``govnews ARGS`` in its own process group (killing it kills its crawl process too)."""
-        return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=PROJECT_ROOT, text=True,
+    def start(self, database_url: str, *args: str, retry_seconds: float = RETRY_SECONDS,
+              module: str = "pipeline.cli") -> subprocess.Popen[str]:
+        """``govnews ARGS`` (or another ``module``) in its own process group (killing it kills its crawl
+        process too)."""
+        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, text=True,
                                 env=self.env(database_url, retry_seconds), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -208,55 +210,53 @@ def retried(finished: Finished) -> int:
 WRITES = {"crawl": "pages", "extract": "extractions", "dedupe": "extractions", "load": "articles"}
 
 
-def restarted_during(stage: str, cluster: Cluster | None = None) -> list[Outcome]:
-    """The server restarted (``pg_ctl stop -m fast``, down for DOWN_SECONDS, start) while ``stage``
-    writes: the stage tries again and finishes; the run stores what an undisturbed one does."""
+def restarts(cluster: Cluster | None = None) -> list[Outcome]:
+    """One run whose server is restarted (``pg_ctl stop -m fast``, down for DOWN_SECONDS, start) while
+    the crawl, the extraction and the load write, each in the middle of its transaction; and, before
+    that last restart, stopped for longer than the load's GOVNEWS_DB_RETRY_SECONDS. Each stage tries
+    again and finishes; the one whose server stays away fails (exit 1, an error line) with nothing of
+    its work kept, and the same command finishes it once the server is back. One row per fault."""
     space = _workspace()
-    with scenario_cluster(cluster) as server, server.database(f"restart_{stage}") as url:
+    rows = []
+    with scenario_cluster(cluster) as server, server.database("restarts") as url:
         expected = undisturbed(server)
-        steps = pipeline_steps("restart-1")
-        index = [step[0] for step in steps].index(stage)
-        run_through(space, url, steps[:index])
-        with table_held(url, WRITES[stage]):
-            process = space.start(url, *steps[index])
-            wait_for_writer(url, WRITES[stage], process)
-            server.restart(DOWN_SECONDS)
-        finished = finish(process)
-        if finished.code != 0:
-            raise RuntimeError(f"{stage} did not outlast the restart ({finished.code}):\n{finished.output[-3000:]}")
-        rest = run_through(space, url, steps[index + 1:])
-        got = stored(url)
-    peak = max(f.peak_mb for f in [finished, *rest])
-    return [outcome(f"db_restart_{stage}", f"retried {retried(finished)}x over the restart, then "
-                    f"{'crawled' if stage == 'crawl' else stage + 'ed'}", expected, got, peak)]
-
-
-def down_past_retry(cluster: Cluster | None = None) -> list[Outcome]:
-    """The server stays down longer than GOVNEWS_DB_RETRY_SECONDS in the middle of the load: the load
-    fails with exit code 1 and an error line, nothing of it is kept; once the server is back, the same
-    command loads the run."""
-    space = _workspace()
-    with scenario_cluster(cluster) as server, server.database("down_load") as url:
-        expected = undisturbed(server)
-        steps = pipeline_steps("down-1")
-        run_through(space, url, steps[:-1])
+        crawl, extract, dedupe, load = pipeline_steps("restarts-1")
+        outlasted = [_restart_during(server, space, url, crawl)]
+        outlasted.append(_restart_during(server, space, url, extract))
+        deduped = run_through(space, url, [dedupe])
         with table_held(url, WRITES["load"]):
-            process = space.start(url, *steps[-1], retry_seconds=SHORT_RETRY_SECONDS)
+            process = space.start(url, *load, retry_seconds=SHORT_RETRY_SECONDS)
             wait_for_writer(url, WRITES["load"], process)
             server.stop()
         failed = finish(process)
         server.start()
-        between = stored(url)
-        again = space.run(url, *steps[-1])
+        half_loaded = len(stored(url).articles)
+        outlasted.append(_restart_during(server, space, url, load))
         got = stored(url)
-    if failed.code != 1 or "error: the database stayed unreachable" not in failed.output:
-        raise RuntimeError(f"the load should have failed after {SHORT_RETRY_SECONDS:g} s:\n{failed.output[-3000:]}")
-    if between.articles:
-        raise RuntimeError(f"the failed load left {len(between.articles)} articles half-loaded")
-    if again.code != 0:
-        raise RuntimeError(f"the load run again failed ({again.code}):\n{again.output[-3000:]}")
-    return [outcome("db_down_load", f"exit {failed.code} after {retried(failed)} tries; 0 rows kept; re-run loaded",
-                    expected, got, max(failed.peak_mb, again.peak_mb))]
+    for step, finished in zip((crawl, extract, load), outlasted, strict=True):
+        rows.append(outcome(f"db_restart_{step[0]}", f"retried {retried(finished)}x over the restart, exit "
+                            f"{finished.code}", expected, got, max(finished.peak_mb, deduped[0].peak_mb)))
+    if failed.code != 1 or "error: the database stayed unreachable" not in failed.output or half_loaded:
+        raise RuntimeError(f"with the server down past the retry time the load should fail (exit 1, an error "
+                           f"line) keeping nothing; exit {failed.code}, {half_loaded} articles:\n{failed.output[-3000:]}")
+    rows.append(outcome("db_down_load", f"exit 1 after {retried(failed)} tries, nothing kept; run again: loaded",
+                        expected, got, failed.peak_mb))
+    return rows
+
+
+def _restart_during(server: Cluster, space: Workspace, url: str, step: tuple[str, ...]) -> Finished:
+    with table_held(url, WRITES[step[0]]):
+        if step[0] == "crawl":  # the crawl process itself: `govnews crawl` shows its log only on failure
+            *sites, _, run_id = step[1:]
+            process = space.start(url, "--run-id", run_id, *sites, module="spiders.runner")
+        else:
+            process = space.start(url, *step)
+        wait_for_writer(url, WRITES[step[0]], process)
+        server.restart(DOWN_SECONDS)
+    finished = finish(process)
+    if finished.code != 0:
+        raise RuntimeError(f"{step[0]} did not outlast the restart ({finished.code}):\n{finished.output[-3000:]}")
+    return finished
 
 
 def crawl_killed(cluster: Cluster | None = None) -> list[Outcome]:
@@ -269,7 +269,7 @@ def crawl_killed(cluster: Cluster | None = None) -> list[Outcome]:
         space.farm.set_faults(SITES[0], Fault("slow", frozenset(range(5)), seconds=30.0))
         try:
             process = space.start(url, *pipeline_steps("killed-1")[0])
-            _wait_for_pages(url, ARTICLES // 2, process)
+            _wait_for_pages(url, ARTICLES // 2, process)  # a batch of 20 stored
             killed = kill(process)
         finally:
             space.farm.set_faults(SITES[0])
@@ -282,26 +282,23 @@ def crawl_killed(cluster: Cluster | None = None) -> list[Outcome]:
 
 
 def stage_killed(cluster: Cluster | None = None) -> list[Outcome]:
-    """Each of extract, dedupe and load killed (SIGKILL) in the middle of its transaction, then run
-    again: one row per stage."""
+    """One run whose extract, dedupe and load are each killed (SIGKILL) in the middle of their
+    transaction, then run again: one row per stage, each judged by the end of the run."""
     space = _workspace()
-    rows = []
-    with scenario_cluster(cluster) as server:
+    with scenario_cluster(cluster) as server, server.database("killed") as url:
         expected = undisturbed(server)
-        for stage in STAGES:
-            with server.database(f"killed_{stage}") as url:
-                steps = pipeline_steps(f"killed-{stage}")
-                index = [step[0] for step in steps].index(stage)
-                run_through(space, url, steps[:index])
-                with table_held(url, WRITES[stage]):
-                    process = space.start(url, *steps[index])
-                    wait_for_writer(url, WRITES[stage], process)
-                    killed = kill(process)
-                done = run_through(space, url, steps[index:])
-                got = stored(url)
-            peak = max(f.peak_mb for f in [killed, *done])
-            rows.append(outcome(f"{stage}_killed", "killed mid-transaction; run again", expected, got, peak))
-    return rows
+        crawl, *stages = pipeline_steps("killed-stages")
+        done = run_through(space, url, [crawl])
+        for step in stages:
+            with table_held(url, WRITES[step[0]]):
+                process = space.start(url, *step)
+                wait_for_writer(url, WRITES[step[0]], process)
+                done.append(kill(process))
+            done += run_through(space, url, [step])
+        got = stored(url)
+    peak = max(f.peak_mb for f in done)
+    return [outcome(f"{step[0]}_killed", "killed mid-transaction (SIGKILL), run again", expected, got, peak)
+            for step in stages]
 
 
 def runs_at_once(cluster: Cluster | None = None) -> list[Outcome]:
@@ -330,28 +327,34 @@ ROOMY_MB = 256
 
 
 def disk_full(cluster: Cluster | None = None) -> list[Outcome]:
-    """The database's disk fills up (a tablespace on a small tmpfs) after the first site is loaded:
-    the second site's crawl fails with the reason, the first site's articles stay; once there is
-    room again (the tmpfs grown), the same run id crawls, extracts and loads the rest."""
+    """The database's disk (a tablespace on a small tmpfs) fills up after the first site is crawled:
+    the second site's crawl fails saying so, the first site's pages stay; once there is room again
+    (the tmpfs grown), the same run crawls the second site again, extracts and loads."""
     space = _workspace()
     first, second = SITES
     with scenario_cluster(cluster) as server, small_tablespace(server, DISK_MB) as (tablespace, mount), \
             server.database("disk_full", tablespace) as url:
         expected = undisturbed(server)
-        done = run_through(space, url, pipeline_steps("disk-1", (first,)))
-        loaded = stored(url)
+        crawl_first, *rest = pipeline_steps("disk-1", (first,))
+        crawl_second = pipeline_steps("disk-1", (second,))[0]
+        done = run_through(space, url, [crawl_first])
+        before = stored(url)
         _fill(url)
-        failed = space.run(url, *pipeline_steps("disk-2", (second,))[0])
+        failed = space.run(url, *crawl_second)
+        failed_extract = space.run(url, *rest[0])
         kept = stored(url)
         grow(mount, ROOMY_MB)
-        done += run_through(space, url, pipeline_steps("disk-2", (second,)))
+        done += run_through(space, url, [crawl_second, *rest])
         got = stored(url)
     if failed.code == 0 or "No space left on device" not in failed.output:
-        raise RuntimeError(f"the crawl on a full disk should have failed saying so:\n{failed.output[-3000:]}")
-    if kept.articles != loaded.articles:
-        raise RuntimeError("articles stored before the disk filled up were lost or changed")
-    return [outcome("disk_full", f"crawl failed (exit {failed.code}, 'No space left on device'), "
-                    f"{len(kept.articles)} loaded articles kept; re-run after space returned", expected, got,
+        raise RuntimeError(f"the crawl on a full disk should fail saying so (exit {failed.code}):\n{failed.output[-3000:]}")
+    if failed_extract.code != 1 or "error: the database server's disk is full" not in failed_extract.output:
+        raise RuntimeError(f"extract on a full disk should fail saying so (exit {failed_extract.code}):\n"
+                           f"{failed_extract.output[-3000:]}")
+    if not before.pages <= kept.pages:
+        raise RuntimeError(f"{len(before.pages - kept.pages)} pages stored before the disk filled up were lost")
+    return [outcome("disk_full", f"crawl exit {failed.code}, extract exit 1: disk full; {len(before.pages)} stored "
+                    "pages kept; run again with room: complete", expected, got,
                     max(f.peak_mb for f in [failed, *done]))]
 
 
@@ -359,7 +362,8 @@ def _fill(url: str) -> None:
     """Fill the database's disk with incompressible ballast until PostgreSQL says it is full."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("CREATE TABLE ballast (chunk text STORAGE EXTERNAL)"))  # stored as is
+        connection.execute(text("CREATE TABLE ballast (chunk text)"))
+        connection.execute(text("ALTER TABLE ballast ALTER COLUMN chunk SET STORAGE EXTERNAL"))  # not compressed
         for _ in range(10_000):
             try:
                 connection.execute(text("INSERT INTO ballast SELECT string_agg(md5(random()::text), '') "
@@ -379,19 +383,8 @@ def _wait_for_pages(url: str, count: int, process: subprocess.Popen[str], timeou
         time.sleep(0.1)
 
 
-def _stage(stage: str) -> Callable[..., list[Outcome]]:
-    def scenario(cluster: Cluster | None = None) -> list[Outcome]:
-        return restarted_during(stage, cluster)
-
-    scenario.__doc__ = f"The server restarted while {stage} writes."
-    return scenario
-
-
 SCENARIOS: dict[str, Scenario] = {
-    "db_restart_crawl": _stage("crawl"),
-    "db_restart_extract": _stage("extract"),
-    "db_restart_load": _stage("load"),
-    "db_down_load": down_past_retry,
+    "db_restarts": restarts,
     "crawl_killed": crawl_killed,
     "stage_killed": stage_killed,
     "runs_at_once": runs_at_once,
