@@ -87,6 +87,11 @@ def finish(process: subprocess.Popen[str]) -> Finished:
     return Finished(process.returncode, output, usage.ru_maxrss / 1024)
 
 
+def ended(process: subprocess.Popen[str]) -> bool:
+    """Whether the process has exited, leaving it to :func:`finish` to reap (and measure)."""
+    return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
 def kill(process: subprocess.Popen[str]) -> Finished:
     os.killpg(process.pid, signal.SIGKILL)
     return finish(process)
@@ -191,7 +196,7 @@ def wait_for_writer(url: str, table: str, process: subprocess.Popen[str], timeou
                     {"table": table}).scalar_one()
             if waiting:
                 return
-            if process.poll() is not None:
+            if ended(process):
                 raise RuntimeError(f"the stage ended before it wrote to {table}:\n{finish(process).output[-3000:]}")
             time.sleep(0.1)
     finally:
@@ -207,7 +212,7 @@ def retried(finished: Finished) -> int:
 
 
 # The table each stage writes in its unit of work: held, the stage waits there, mid-transaction.
-WRITES = {"crawl": "pages", "extract": "extractions", "dedupe": "extractions", "load": "articles"}
+WRITES = {"crawl": "pages", "extract": "extractions", "dedupe": "story_members", "load": "articles"}
 
 
 def restarts(cluster: Cluster | None = None) -> list[Outcome]:
@@ -378,7 +383,7 @@ def _fill(url: str) -> None:
 def _wait_for_pages(url: str, count: int, process: subprocess.Popen[str], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while len(stored(url).pages) < count and time.monotonic() < deadline:
-        if process.poll() is not None:
+        if ended(process):
             raise RuntimeError(f"the crawl ended before it was killed:\n{finish(process).output[-3000:]}")
         time.sleep(0.1)
 
