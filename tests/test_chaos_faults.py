@@ -68,7 +68,8 @@ def test_full_disk_fails_the_stage_and_loses_nothing(private_postgres: Cluster) 
     assert_held(row)
 
 
-def test_unit_of_work_gives_up_after_the_retry_time(private_postgres: Cluster, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_unit_of_work_gives_up_after_the_retry_time(private_postgres: Cluster,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     with private_postgres.database("unit") as url:
         sessions = store.session_factory(url)
         private_postgres.stop()

@@ -13,9 +13,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -141,16 +141,15 @@ def _workspace() -> Workspace:
     return Workspace(farm, Path(tempfile.mkdtemp(prefix="govnews-chaos-")))
 
 
-_undisturbed: dict[int, Stored] = {}
+_undisturbed: list[Stored] = []
 
 
 def undisturbed(cluster: Cluster) -> Stored:
-    """What an undisturbed run of the farm stores (run once per process)."""
-    space = _workspace()
+    """What an undisturbed run of the farm stores (run once per process: the farm does not change)."""
     if not _undisturbed:
         with cluster.database("undisturbed") as url:
-            run_through(space, url, pipeline_steps("undisturbed"))
-            _undisturbed[0] = stored(url)
+            run_through(_workspace(), url, pipeline_steps("undisturbed"))
+            _undisturbed.append(stored(url))
     return _undisturbed[0]
 
 
@@ -228,7 +227,7 @@ def restarts(cluster: Cluster | None = None) -> list[Outcome]:
         crawl, extract, dedupe, load = pipeline_steps("restarts-1")
         outlasted = [_restart_during(server, space, url, crawl)]
         outlasted.append(_restart_during(server, space, url, extract))
-        deduped = run_through(space, url, [dedupe])
+        run_through(space, url, [dedupe])
         with table_held(url, WRITES["load"]):
             process = space.start(url, *load, retry_seconds=SHORT_RETRY_SECONDS)
             wait_for_writer(url, WRITES["load"], process)
@@ -240,10 +239,11 @@ def restarts(cluster: Cluster | None = None) -> list[Outcome]:
         got = stored(url)
     for step, finished in zip((crawl, extract, load), outlasted, strict=True):
         rows.append(outcome(f"db_restart_{step[0]}", f"retried {retried(finished)}x over the restart, exit "
-                            f"{finished.code}", expected, got, max(finished.peak_mb, deduped[0].peak_mb)))
+                            f"{finished.code}", expected, got, finished.peak_mb))
     if failed.code != 1 or "error: the database stayed unreachable" not in failed.output or half_loaded:
         raise RuntimeError(f"with the server down past the retry time the load should fail (exit 1, an error "
-                           f"line) keeping nothing; exit {failed.code}, {half_loaded} articles:\n{failed.output[-3000:]}")
+                           f"line) keeping nothing; exit {failed.code}, {half_loaded} articles:\n"
+                           f"{failed.output[-3000:]}")
     rows.append(outcome("db_down_load", f"exit 1 after {retried(failed)} tries, nothing kept; run again: loaded",
                         expected, got, failed.peak_mb))
     return rows
@@ -313,12 +313,8 @@ def runs_at_once(cluster: Cluster | None = None) -> list[Outcome]:
     with scenario_cluster(cluster) as server, server.database("at_once") as url:
         expected = undisturbed(server)
         processes = [space.start(url, "run", *SITES, "--run-id", f"at-once-{n}") for n in (1, 2)]
-        results: list[Finished] = [None, None]  # type: ignore[list-item]
-        readers = [threading.Thread(target=lambda n=n: results.__setitem__(n, finish(processes[n]))) for n in (0, 1)]
-        for reader in readers:
-            reader.start()
-        for reader in readers:
-            reader.join()
+        with ThreadPoolExecutor(len(processes)) as readers:  # each one's output read as it comes
+            results = list(readers.map(finish, processes))
         for finished in results:
             if finished.code != 0:
                 raise RuntimeError(f"a run of the two failed ({finished.code}):\n{finished.output[-3000:]}")
@@ -352,7 +348,8 @@ def disk_full(cluster: Cluster | None = None) -> list[Outcome]:
         done += run_through(space, url, [crawl_second, *rest])
         got = stored(url)
     if failed.code == 0 or "No space left on device" not in failed.output:
-        raise RuntimeError(f"the crawl on a full disk should fail saying so (exit {failed.code}):\n{failed.output[-3000:]}")
+        raise RuntimeError(f"the crawl on a full disk should fail saying so (exit {failed.code}):\n"
+                           f"{failed.output[-3000:]}")
     if failed_extract.code != 1 or "error: the database server's disk is full" not in failed_extract.output:
         raise RuntimeError(f"extract on a full disk should fail saying so (exit {failed_extract.code}):\n"
                            f"{failed_extract.output[-3000:]}")
