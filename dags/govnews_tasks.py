@@ -85,6 +85,14 @@ def _settings():  # type: ignore[no-untyped-def]
     return Settings(database_url=connection.get_uri())  # postgres://… as Airflow renders it: normalised
 
 
+def _in_transaction(settings: Any, work: Any) -> Any:
+    """``work(session)`` in one transaction on the articles database, done again over a lost
+    connection for GOVNEWS_DB_RETRY_SECONDS at most (then the task fails, and Airflow retries it)."""
+    from pipeline import store
+
+    return store.in_transaction(store.session_factory(settings.database_url), work, settings.db_retry_seconds)
+
+
 @task(retries=0)  # bad parameters are not transient: fail at once, with the reason
 def plan() -> list[list[str]]:
     """Records the run and splits its sites into shards: one crawl task (one Scrapy process) each."""
@@ -98,8 +106,8 @@ def plan() -> list[list[str]]:
     settings = _settings()
     registry = runs.registry_for(settings)
     sites = runs.resolve_sites(registry, request)
-    with store.session_factory(settings.database_url).begin() as session:
-        store.start_run(session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC))
+    _in_transaction(settings, lambda session: store.start_run(
+        session, run_id, {**request.model_dump(mode="json"), "sites": sites}, datetime.now(UTC)))
     shards = runs.plan_shards(registry, sites, settings.shard_size)
     print(f"run {run_id}: {len(sites)} site(s) into {masked(settings.database_url)}, in {len(shards)} shard(s) "
           f"of up to {settings.shard_size}")
@@ -130,9 +138,10 @@ def extract(sites: list[str]) -> dict[str, Any]:
 
     run_id, params = _context(shard_label(sites))
     request = _request(params)
-    sessions = store.session_factory(_settings().database_url)
+    settings = _settings()
+    sessions = store.session_factory(settings.database_url)
     source_run = None if request.reextract_only else run_id
-    counts = stages.extract(sessions, source_run, sites, record_as=run_id)
+    counts = stages.extract(sessions, source_run, sites, record_as=run_id, retry_seconds=settings.db_retry_seconds)
     print(f"{len(sites)} site(s): {counts.articles} articles, rejected {counts.rejected}")
     return {"sites": len(sites), "articles": counts.articles, "rejected": counts.rejected}
 
@@ -150,11 +159,10 @@ def shard(sites: list[str]) -> Any:
 @task(**RETRIES, trigger_rule="all_done")
 def slice_batch(extracted: list[dict[str, Any]]) -> list[list[str]]:
     """Canonical-URL ranges of about a thousand staged articles: one dedupe task each."""
-    from pipeline import stages, store
+    from pipeline import stages
 
     run_id, _ = _context()
-    with store.session_factory(_settings().database_url)() as session:
-        return [list(urls) for urls in stages.dedupe_slices(session, run_id)]
+    return [list(urls) for urls in _in_transaction(_settings(), lambda session: stages.dedupe_slices(session, run_id))]
 
 
 def _slice(urls: list[str]) -> tuple[str, str]:
@@ -165,12 +173,13 @@ def _slice(urls: list[str]) -> tuple[str, str]:
 @task(**RETRIES, map_index_template="{{ label }}")
 def dedupe(urls: list[str]) -> int:
     """Slices run in parallel: the shared index in the database is locked only while one is merged."""
-    from pipeline import stages, store
+    from pipeline import stages
 
     run_id, _ = _context()
     settings = _settings()
-    with store.session_factory(settings.database_url).begin() as session:
-        return stages.dedupe(session, run_id, _slice(urls), config=stages.near_config(settings))
+    urls_range = _slice(urls)
+    return _in_transaction(settings, lambda session: stages.dedupe(
+        session, run_id, urls_range, config=stages.near_config(settings)))
 
 
 @task(**RETRIES, map_index_template="{{ label }}")
@@ -178,21 +187,20 @@ def load(urls: list[str]) -> None:
     """Slices are merged in parallel once every one is deduped (each is a range of canonical URLs)."""
     from datetime import UTC, datetime
 
-    from pipeline import stages, store
+    from pipeline import stages
 
     run_id, _ = _context()
-    with store.session_factory(_settings().database_url).begin() as session:
-        stages.load(session, run_id, datetime.now(UTC), _slice(urls))
+    urls_range = _slice(urls)
+    _in_transaction(_settings(), lambda session: stages.load(session, run_id, datetime.now(UTC), urls_range))
 
 
 @task(**RETRIES, outlets=[ARTICLES], trigger_rule="none_failed")  # also after zero slices
 def link() -> None:
     """Links each article of the run to its story's canonical article, once every slice is loaded."""
-    from pipeline import stages, store
+    from pipeline import stages
 
     run_id, _ = _context()
-    with store.session_factory(_settings().database_url).begin() as session:
-        stages.link(session, run_id)
+    _in_transaction(_settings(), lambda session: stages.link(session, run_id))
 
 
 @task(**RETRIES, trigger_rule="none_failed")
@@ -206,8 +214,8 @@ def prune() -> None:
     if settings.keep_days is None:
         print("retention is off (GOVNEWS_KEEP_DAYS unset): every raw page is kept")
         return
-    with store.session_factory(settings.database_url).begin() as session:
-        pruned = store.prune_pages(session, settings.keep_days, datetime.now(UTC))
+    pruned = _in_transaction(settings, lambda session: store.prune_pages(session, settings.keep_days,
+                                                                          datetime.now(UTC)))
     print(f"retention: {pruned.pages} raw bodies older than {settings.keep_days} days removed "
           f"({pruned.bytes / 2**20:.1f} MB)")
 
@@ -216,13 +224,13 @@ def prune() -> None:
 def report(_: None) -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    from pipeline import stages, store
+    from pipeline import stages
     from pipeline.cli.output import print_report
 
     run_id, _params = _context()
     settings = _settings()
-    with store.session_factory(settings.database_url).begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
+    summary = _in_transaction(settings, lambda session: stages.report(
+        session, run_id, datetime.now(UTC), stages.health_config(settings)))
     print_report(summary)
     return summary
 
@@ -255,13 +263,13 @@ def health() -> dict[str, int]:
     site newly broke (an alert still open from an earlier run is printed, not failed on again)."""
     from datetime import UTC, datetime
 
-    from pipeline import stages, store
+    from pipeline import stages
     from pipeline.cli.output import print_alerts
 
     run_id, _params = _context()
     settings = _settings()
-    with store.session_factory(settings.database_url).begin() as session:
-        sites = stages.health(session, run_id, datetime.now(UTC), stages.health_config(settings))
+    sites = _in_transaction(settings, lambda session: stages.health(
+        session, run_id, datetime.now(UTC), stages.health_config(settings)))
     alerts = [alert.as_report() for site in sites for alert in site.alerts]
     print_alerts(alerts)
     new = [alert for alert in alerts if alert["new"]]

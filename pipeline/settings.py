@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_REGISTRY = Path(__file__).resolve().parent / "registry.yaml"
 FIXTURE_REGISTRY = PROJECT_ROOT / "seeds" / "sites.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///govnews.db"  # the embedded default: a file in the working directory
+DB_RETRY_SECONDS = 120.0  # long enough for a server restart or a fail-over
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
         description="the articles database: postgresql://USER@HOST:PORT/DATABASE, or sqlite:///PATH "
         "(the SQLite file govnews.db in the working directory when unset)",
     )
+    db_retry_seconds: float = Field(default=DB_RETRY_SECONDS, ge=0, description="How long a stage keeps trying again "
+                                    "(backing off from 0.5 s to 8 s) when the database connection is lost or "
+                                    "refused, before it fails; 0: fail at once.")
     registry: str = Field(
         default="",
         description=f"Extra registry files ({os.pathsep}-separated) read after the built-in ones; "

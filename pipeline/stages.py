@@ -23,7 +23,7 @@ from pipeline.health.assess import assess_run
 from pipeline.health.drift import HealthConfig, SiteHealth
 from pipeline.progress import Extracted, LogLines, Progress, SiteCrawl
 from pipeline.records import Article, Rejected
-from pipeline.settings import PROJECT_ROOT, Settings, masked
+from pipeline.settings import DB_RETRY_SECONDS, PROJECT_ROOT, Settings, masked
 from pipeline.store.clusters import Staged, index_batch, link_clusters
 from pipeline.store.load import load_run
 
@@ -68,12 +68,14 @@ class ExtractCounts:
 
 def extract(
     sessions: sessionmaker[Session], run_id: str | None, sites: Sequence[str] | None = None,
-    record_as: str | None = None, progress: Progress | None = None,
+    record_as: str | None = None, progress: Progress | None = None, retry_seconds: float = DB_RETRY_SECONDS,
 ) -> ExtractCounts:
     """Extract stored pages (one run's, or all with ``run_id=None``) into the staging table.
 
     Each site's name is learned first from the ``<title>``s of its stored pages, so that it can be
     told from the headline. Rejections are recorded under ``record_as`` (default: the run id).
+    Pages are read and saved a batch at a time, each batch a unit of work retried over a lost
+    connection (``retry_seconds``), so a restarted server costs at most the batch being saved.
     """
     from pipeline.extract import extract as extract_page  # trafilatura is heavy: import when used
     from pipeline.extract import learn_site_names
@@ -82,38 +84,38 @@ def extract(
     progress = progress or LogLines()
     run = record_as or run_id or "reextract"
     site_names: dict[str, frozenset[str]] = {}
-    with sessions() as reader, progress.stage("extract"):
-        batch: list[tuple[int, Article | Rejected]] = []
-        for page_id, page in store.pages_of_run(reader, run_id, sites):
-            if page.site not in site_names:
-                with sessions() as session:
-                    site_names[page.site] = learn_site_names(store.page_heads(session, page.site))
-            batch.append((page_id, extract_page(page, site_names[page.site])))
-            if len(batch) >= BATCH_SIZE:
-                _save_extracted(sessions, run, batch, counts)
-                batch = []
-            progress.extracted(Extracted(counts.read + len(batch), counts.articles, sum(counts.rejected.values())))
-        _save_extracted(sessions, run, batch, counts)
+    after = 0
+    with progress.stage("extract"):
+        while pages := store.in_transaction(
+                sessions, lambda session: store.pages_of_run(session, run_id, sites, after, BATCH_SIZE), retry_seconds):
+            batch: list[tuple[int, Article | Rejected]] = []
+            for page_id, page in pages:
+                if page.site not in site_names:
+                    site_names[page.site] = store.in_transaction(
+                        sessions, lambda session: learn_site_names(store.page_heads(session, page.site)), retry_seconds)
+                batch.append((page_id, extract_page(page, site_names[page.site])))
+                progress.extracted(Extracted(counts.read + len(batch), counts.articles, sum(counts.rejected.values())))
+            store.in_transaction(sessions, lambda session: _save_extracted(session, run, batch), retry_seconds)
+            _count(counts, batch)
+            after = pages[-1][0]
     return counts
 
 
-def _save_extracted(
-    sessions: sessionmaker[Session], run_id: str, batch: list[tuple[int, Article | Rejected]],
-    counts: ExtractCounts,
-) -> None:
-    articles = []
-    rejections = []
-    with sessions.begin() as session:
-        for page_id, result in batch:
-            if isinstance(result, Rejected):
-                rejections.append(result)
-                store.drop_extraction(session, page_id)
-                counts.rejected[result.reason] = counts.rejected.get(result.reason, 0) + 1
-            else:
-                articles.append((page_id, extraction_row(result)))
-        store.save_extractions(session, run_id, articles)
-        store.save_rejections(session, run_id, rejections)
-    counts.articles += len(articles)
+def _save_extracted(session: Session, run_id: str, batch: list[tuple[int, Article | Rejected]]) -> None:
+    for page_id, result in batch:
+        if isinstance(result, Rejected):
+            store.drop_extraction(session, page_id)
+    store.save_extractions(session, run_id, [(page_id, extraction_row(result)) for page_id, result in batch
+                                             if isinstance(result, Article)])
+    store.save_rejections(session, run_id, [result for _, result in batch if isinstance(result, Rejected)])
+
+
+def _count(counts: ExtractCounts, batch: list[tuple[int, Article | Rejected]]) -> None:
+    for _, result in batch:
+        if isinstance(result, Rejected):
+            counts.rejected[result.reason] = counts.rejected.get(result.reason, 0) + 1
+        else:
+            counts.articles += 1
     counts.read += len(batch)
 
 

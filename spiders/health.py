@@ -41,9 +41,11 @@ class CrawlHealth:
     def spider_closed(self, spider: Any, reason: str) -> None:
         scrapy_stats = self.crawler.stats.get_stats()
         stats = crawl_stats(scrapy_stats, spider.final_outcome(reason), self.list_pages, self.latencies)
-        with store.shared_session_factory(self.database_url).begin() as session:
-            save_crawl_stats(session, spider.run_id, spider.site.name, stats,
-                             scrapy_stats.get("start_time") or datetime.now(UTC), datetime.now(UTC))
+        started = scrapy_stats.get("start_time") or datetime.now(UTC)
+        store.in_transaction(
+            store.shared_session_factory(self.database_url),
+            lambda session: save_crawl_stats(session, spider.run_id, spider.site.name, stats, started, datetime.now(UTC)),
+            self.crawler.settings.getfloat("GOVNEWS_DB_RETRY_SECONDS"))
 
 
 def crawl_stats(scrapy_stats: Mapping[str, Any], outcome: str, list_pages: int,

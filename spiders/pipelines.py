@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from pipeline import store
 from pipeline.records import RawPage, Rejected
 
 FLUSH_EVERY = 20  # small batches: a crawl killed mid-way loses at most a few of them
+STORE_FAILED = "store_failed"  # the close reason (and stats key) of a site whose batch could not be stored
 
 
 class _BufferedStore:
@@ -24,6 +26,7 @@ class _BufferedStore:
     def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
         self.crawler = crawler
         self.database_url = crawler.settings["GOVNEWS_DATABASE_URL"]
+        self.retry_seconds = crawler.settings.getfloat("GOVNEWS_DB_RETRY_SECONDS")
         self.buffer: list[Any] = []
         self.writing: set[Deferred[None]] = set()
 
@@ -54,11 +57,16 @@ class _BufferedStore:
 
     def _write(self, run_id: str, batch: list[Any]) -> None:
         if batch:
-            with self.sessions.begin() as session:
-                type(self).write(session, run_id, batch)
+            store.in_transaction(self.sessions, lambda session: type(self).write(session, run_id, batch),
+                                 self.retry_seconds)
 
     def _written(self, result: Any, written: Deferred[None]) -> Any:
         self.writing.discard(written)
+        if isinstance(result, Failure):
+            # The batch was not stored (the database stayed away): the site's crawl stops unfinished,
+            # so that the next one resumes it, and the crawl process fails (spiders.runner).
+            self.crawler.stats.set_value(STORE_FAILED, result.getErrorMessage())
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
         return result
 
 

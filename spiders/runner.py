@@ -24,6 +24,7 @@ from pipeline import store
 from pipeline.records import Rejected
 from pipeline.shards import host_groups
 from pipeline.sites import SiteError, load_registry
+from spiders.pipelines import STORE_FAILED
 from spiders.spiders.generic import GenericSpider
 
 log = logging.getLogger("govnews.crawl")
@@ -64,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
         crawls[name] = {"site": site, "run_id": args.run_id, "max_pages": args.max_pages,
                         "recrawl_since": args.recrawl_since}
     if broken and not args.fetch_only:
-        with store.shared_session_factory(settings["GOVNEWS_DATABASE_URL"]).begin() as session:
-            store.save_rejections(session, args.run_id, broken)
+        store.in_transaction(store.shared_session_factory(settings["GOVNEWS_DATABASE_URL"]),
+                             lambda session: store.save_rejections(session, args.run_id, broken),
+                             settings.getfloat("GOVNEWS_DB_RETRY_SECONDS"))
     # Each crawler has its own per-host slots: sites sharing a server (host and port) are crawled
     # one after the other, so that it sees one site's pace at a time.
     failed: list[str] = []
@@ -74,12 +76,14 @@ def main(argv: list[str] | None = None) -> None:
     for group in host_groups(servers):
         crawl_in_turn(process, [(name, crawls[name]) for name in group], crawlers, failed)
     process.start()
+    failed += [f"{name}: pages not stored: {crawler.stats.get_value(STORE_FAILED)}"
+               for name, crawler in crawlers.items() if crawler.stats.get_value(STORE_FAILED)]
     if args.stats:
         stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
         args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
     if failed:
         # Not a site's fault (those are rejections): the crawl itself could not run, e.g. the
-        # database refused a connection. Failing makes Airflow retry; the sites' crawls resume.
+        # database stayed away past its retry time. Failing makes Airflow retry; the sites' crawls resume.
         sys.exit(f"{len(failed)} site crawl(s) could not run: {'; '.join(failed)[:2000]}")
 
 

@@ -57,6 +57,7 @@ ITEM_PIPELINES = {
 }
 
 GOVNEWS_DATABASE_URL = _settings.database_url
+GOVNEWS_DB_RETRY_SECONDS = _settings.db_retry_seconds
 GOVNEWS_REGISTRY_PATHS = [str(p) for p in _settings.registry_paths]
 GOVNEWS_REGISTRY_VARIABLES = _settings.registry_variables
 GOVNEWS_REQUEST_BUDGET = _settings.request_budget

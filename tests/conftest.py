@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from benchmarks.chaos.cluster import Cluster, private_cluster
 from benchmarks.common import SERVER, throwaway_database
 from pipeline.settings import Settings
 from pipeline.store.models import Base
@@ -47,6 +48,14 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
     with throwaway_database("govnews_test") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of our own (initdb in a temporary folder, a free port), for the tests that
+    restart, stop or starve their server: the shared one is never touched. Removed at the end."""
+    with private_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 from typing import Any
 
@@ -40,6 +41,27 @@ def as_user_error(error: BaseException) -> UserError | None:
                          "each a YAML list of site entries; fix the file or unset the variable")
     if isinstance(error, ValidationError) and error.title == "Settings":
         return _configuration_error(error.errors())
+    return _database_error(error)
+
+
+DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full
+
+
+def _database_error(error: BaseException) -> UserError | None:
+    """The database went away for longer than the retry time, or its disk is full: nothing of the
+    stage's unit of work was kept, and running the same command again once it is fixed finishes it."""
+    if "sqlalchemy" not in sys.modules:  # no database was touched
+        return None
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline.store import DatabaseUnavailable
+
+    again = "run the same command again (same run id): what was stored is kept, and the stage resumes"
+    if isinstance(error, DatabaseUnavailable):
+        return UserError(str(error), f"start the server or wait for it, then {again}", ExitCode.FAILED)
+    if isinstance(error, OperationalError) and getattr(error.orig, "pgcode", None) == DISK_FULL:
+        return UserError(f"the database server's disk is full: {str(error.orig).strip()}",
+                         f"free space on the server (or grow its volume), then {again}", ExitCode.FAILED)
     return None
 
 

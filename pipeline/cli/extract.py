@@ -36,7 +36,8 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
         from pipeline.cli.output import console
         from pipeline.cli.progress import progress_reporter
 
-        counts = stages.extract(open_sessions(settings), args.run_id, progress=progress_reporter())
+        counts = stages.extract(open_sessions(settings), args.run_id, progress=progress_reporter(),
+                                retry_seconds=settings.db_retry_seconds)
         console.print(f"{counts.articles} articles staged, rejected: {counts.rejected or 'none'}")
         return ExitCode.OK
     if not args.sources:
@@ -118,6 +119,7 @@ def _reextract(args: argparse.Namespace, settings: Settings) -> None:
     sessions, progress = open_sessions(settings), progress_reporter()
     with sessions.begin() as session:
         store.start_run(session, run, {"reextract": True, "sites": args.sites}, datetime.now(UTC))
-    counts = stages.extract(sessions, None, args.sites, record_as=run, progress=progress)
+    counts = stages.extract(sessions, None, args.sites, record_as=run, progress=progress,
+                            retry_seconds=settings.db_retry_seconds)
     console.print(f"{counts.articles} articles re-extracted, rejected: {counts.rejected or 'none'}")
     finish_run(settings, sessions, run, progress)

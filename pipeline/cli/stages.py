@@ -52,8 +52,8 @@ def _crawl(args: argparse.Namespace, settings: Settings) -> int:
     run = args.run_id or new_run_id()
     registry, sites = chosen_sites(settings, args.sites)
     sessions = open_sessions(settings)
-    with sessions.begin() as session:
-        store.start_run(session, run, {"sites": sites, "max_pages": args.max_pages}, datetime.now(UTC))
+    store.in_transaction(sessions, lambda session: store.start_run(
+        session, run, {"sites": sites, "max_pages": args.max_pages}, datetime.now(UTC)), settings.db_retry_seconds)
     crawl(settings, run, sites, args.max_pages, args.recrawl_since)
     console.print(f"crawled; run id [bold]{run}[/bold]")
     with sessions() as session:
@@ -111,24 +111,28 @@ def crawl(settings: Settings, run_id: str, sites: list[str], max_pages: int | No
 
 
 def _dedupe(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import stages
+    from pipeline import stages, store
     from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
     from pipeline.cli.progress import progress_reporter
 
-    with open_sessions(settings).begin() as session, progress_reporter().stage("dedupe"):
-        repeats = stages.dedupe(session, args.run_id, config=stages.near_config(settings))
+    sessions = open_sessions(settings)
+    with progress_reporter().stage("dedupe"):
+        repeats = store.in_transaction(sessions, lambda session: stages.dedupe(
+            session, args.run_id, config=stages.near_config(settings)), settings.db_retry_seconds)
     console.print(f"{repeats} articles repeat another")
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> None:
-    from pipeline import stages
+    from pipeline import stages, store
     from pipeline.cli.database import open_sessions
     from pipeline.cli.output import console
     from pipeline.cli.progress import progress_reporter
 
-    with open_sessions(settings).begin() as session, progress_reporter().stage("load"):
-        stages.load(session, args.run_id, datetime.now(UTC))
+    sessions = open_sessions(settings)
+    with progress_reporter().stage("load"):
+        store.in_transaction(sessions, lambda session: stages.load(session, args.run_id, datetime.now(UTC)),
+                             settings.db_retry_seconds)
     console.print("loaded")
 
 
@@ -162,29 +166,31 @@ def run_all(settings: Settings, run_id: str, sites: list[str], max_pages: int | 
     progress = progress_reporter()
     sessions = open_sessions(settings)
     params = {"sites": sites, "max_pages": max_pages, "recrawl_since": str(recrawl_since or "") or None}
-    with sessions.begin() as session:
-        store.start_run(session, run_id, params, datetime.now(UTC))
+    store.in_transaction(sessions, lambda session: store.start_run(session, run_id, params, datetime.now(UTC)),
+                         settings.db_retry_seconds)
     console.print(f"run [bold]{run_id}[/bold] into {masked(settings.database_url)}")
     crawl(settings, run_id, sites, max_pages, recrawl_since, progress)
-    stages.extract(sessions, run_id, progress=progress)
+    stages.extract(sessions, run_id, progress=progress, retry_seconds=settings.db_retry_seconds)
     return finish_run(settings, sessions, run_id, progress)
 
 
 def finish_run(settings: Settings, sessions: sessionmaker[Session], run_id: str,
                progress: Progress | None = None) -> dict[str, object]:
-    """Dedupe, load and report the run's staged articles, each stage in its own transaction."""
-    from pipeline import stages
+    """Dedupe, load and report the run's staged articles, each stage in its own transaction (tried
+    again over a lost connection)."""
+    from pipeline import stages, store
     from pipeline.cli.output import print_report
     from pipeline.cli.progress import progress_reporter
 
     progress = progress or progress_reporter()
-
-    with sessions.begin() as session, progress.stage("dedupe"):
-        stages.dedupe(session, run_id, config=stages.near_config(settings))
-    with sessions.begin() as session, progress.stage("load"):
-        stages.load(session, run_id, datetime.now(UTC))
-    with sessions.begin() as session:
-        summary = stages.report(session, run_id, datetime.now(UTC), stages.health_config(settings))
+    retry = settings.db_retry_seconds
+    with progress.stage("dedupe"):
+        store.in_transaction(sessions, lambda session: stages.dedupe(
+            session, run_id, config=stages.near_config(settings)), retry)
+    with progress.stage("load"):
+        store.in_transaction(sessions, lambda session: stages.load(session, run_id, datetime.now(UTC)), retry)
+    summary = store.in_transaction(sessions, lambda session: stages.report(
+        session, run_id, datetime.now(UTC), stages.health_config(settings)), retry)
     print_report(summary)
     return summary
 

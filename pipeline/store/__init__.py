@@ -3,7 +3,8 @@
 Functions take a ``Session`` and leave the transaction to the caller (one transaction per batch).
 
 - ``models``: the schema (typed SQLAlchemy 2 models); ``migrations/``: Alembic, beside them;
-- ``engine``: engines, sessions, migrating, the upsert helpers;
+- ``engine``: engines, sessions, migrating, a unit of work retried over a lost connection, the upsert
+  helpers;
 - ``runs``, ``crawl``, ``staging``: what each stage writes and reads;
 - ``retention``: pruning raw bodies no article is built from;
 - ``clusters``: the near-duplicate index and story clusters; ``load``: the merge into ``articles``;
@@ -24,7 +25,14 @@ from pipeline.store.crawl import (
     save_pages,
     save_rejections,
 )
-from pipeline.store.engine import make_engine, migrate, session_factory, shared_session_factory
+from pipeline.store.engine import (
+    DatabaseUnavailable,
+    in_transaction,
+    make_engine,
+    migrate,
+    session_factory,
+    shared_session_factory,
+)
 from pipeline.store.retention import Pruned, prune_pages
 from pipeline.store.runs import (
     COUNTS,
@@ -46,8 +54,8 @@ from pipeline.store.staging import (
 )
 
 __all__ = [
-    "ARTICLE_FIELDS", "COUNTS", "Pruned", "article_row", "begin_crawl", "dedupe_slices", "drop_extraction",
-    "end_crawl", "finish_run", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate",
+    "ARTICLE_FIELDS", "COUNTS", "DatabaseUnavailable", "Pruned", "article_row", "begin_crawl", "dedupe_slices",
+    "drop_extraction", "end_crawl", "finish_run", "in_transaction", "known_pages", "last_crawl", "make_engine", "mark_unchanged", "migrate",
     "page_heads", "pages_of_run", "prune_pages", "rejection_reasons", "run_counts", "run_sites", "save_decisions",
     "save_extractions", "save_pages", "save_rejections", "session_factory", "shared_session_factory",
     "staged_for_dedupe", "start_run", "stored_body_hashes",

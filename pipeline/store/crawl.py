@@ -68,26 +68,19 @@ def save_rejections(session: Session, run_id: str, rejections: Sequence[Rejected
     )
 
 
-def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | None = None) -> Any:
-    """Stored pages to extract: one run's, or all (``run_id=None``), optionally of some sites; a
-    pruned page (no body) is left out."""
-    query = select(Page).where(Page.body.is_not(None)).order_by(Page.id).execution_options(yield_per=200)
+def pages_of_run(session: Session, run_id: str | None, sites: Sequence[str] | None = None, after: int = 0,
+                 limit: int = 100) -> list[tuple[int, RawPage]]:
+    """Stored pages to extract, the next ``limit`` after the page id ``after``: one run's, or all
+    (``run_id=None``), optionally of some sites; a pruned page (no body) is left out."""
+    query = select(Page).where(Page.body.is_not(None), Page.id > after).order_by(Page.id).limit(limit)
     if run_id is not None:
         query = query.where(Page.run_id == run_id)
     if sites:
         query = query.where(Page.site.in_(sites))
-    for page in session.scalars(query):
-        yield page.id, RawPage(
-            url=page.url,
-            site=page.site,
-            status=page.status,
-            headers=page.headers,
-            body=page.body,
-            fetched_at=page.fetched_at,
-            encoding=page.encoding,
-            listed_title=page.listed_title,
-            listed_date=page.listed_date,
-        )
+    return [(page.id, RawPage(url=page.url, site=page.site, status=page.status, headers=page.headers, body=page.body,
+                              fetched_at=page.fetched_at, encoding=page.encoding, listed_title=page.listed_title,
+                              listed_date=page.listed_date))
+            for page in session.scalars(query)]
 
 
 # The <title> sits in the first few kilobytes of a page.

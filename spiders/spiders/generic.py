@@ -16,6 +16,7 @@ from pipeline.discovery import Link, discover, plan
 from pipeline.records import RawPage, Rejected
 from pipeline.sites import Site, load_registry
 from spiders.faults import AfterBlock, Blocked, Challenged, charset_mismatch, rejection_for_failure
+from spiders.pipelines import STORE_FAILED
 from spiders.state import CrawlBook, SiteState, conditional_headers
 
 
@@ -52,7 +53,8 @@ class GenericSpider(scrapy.Spider):
         for name in ("DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY"):
             crawler.settings.set(name, delay, priority="spider")
         if crawler.settings.getbool("GOVNEWS_STORE", True):
-            spider.book = CrawlBook(crawler.settings["GOVNEWS_DATABASE_URL"])
+            spider.book = CrawlBook(crawler.settings["GOVNEWS_DATABASE_URL"],
+                                    crawler.settings.getfloat("GOVNEWS_DB_RETRY_SECONDS"))
         else:
             spider.book = None  # the fetch-only benchmark baseline
         return spider
@@ -75,7 +77,10 @@ class GenericSpider(scrapy.Spider):
 
     def final_outcome(self, reason: str) -> str:
         """How the site's crawl ended: "complete", "challenged" (some articles answered with a challenge),
-        "budget", "blocked", or Scrapy's close reason."""
+        "budget", "blocked", "store_failed" (a batch of pages could not be stored, even when that was the
+        last one), or Scrapy's close reason."""
+        if self.crawler.stats.get_value(STORE_FAILED):
+            return STORE_FAILED
         return self.outcome if reason == "finished" else reason
 
     def closed(self, reason: str) -> None:
