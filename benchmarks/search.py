@@ -35,7 +35,7 @@ from benchmarks.dedupe import stage
 from pipeline import export, stages, store
 from pipeline.clean.script import to_simplified, to_traditional
 from pipeline.search import parse_query
-from pipeline.store.export import article_json_batches, article_rows
+from pipeline.store.export import article_rows
 from pipeline.store.search import INDEX_EXPRESSION, MERGE_MEMORY, PENDING_LIST_KB, merge_pending, search
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -208,21 +208,13 @@ def _p95(values: list[float]) -> float:
 
 
 def measure_export(sessions, n: int) -> list[dict]:
-    """Parquet as ``govnews export`` writes it on PostgreSQL (from the server's JSON), and as it
-    writes it on SQLite (from Python rows, here read from PostgreSQL); JSON lines."""
-    batch = export.PARQUET_BATCH
-    ways = (("parquet", lambda session, count: export.write_parquet_from_json(
-                 itertools.islice(article_json_batches(session, size=batch), count // batch), _Sink())),
-            ("parquet from rows", lambda session, count: export.write_parquet(
-                 itertools.islice(article_rows(session), count), _Sink())),
-            ("jsonl", lambda session, count: export.write_jsonl(itertools.islice(article_rows(session), count), _Sink())))
     rows = []
-    for fmt, write in ways:
+    for fmt, writer in (("parquet", export.write_parquet), ("jsonl", export.write_jsonl)):
         for count in (n // 10, n):
             timer = Timer()
             with sessions() as session, timer.measure():
-                written = write(session, count)
-            rows.append({"measure": f"export {fmt}, {written:,} articles", "n": written, "wall_s": timer.wall,
+                written = writer(itertools.islice(article_rows(session), count), _Sink())
+            rows.append({"measure": f"export {fmt}, {count:,} articles", "n": written, "wall_s": timer.wall,
                          "rows_per_s": written / timer.wall, "peak_mb": timer.peak_mb})
     return rows
 

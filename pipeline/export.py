@@ -58,46 +58,26 @@ def parquet_schema() -> Any:
 
 
 def write_parquet(rows: Iterable[tuple[Any, ...]], out: IO[bytes]) -> int:
-    """One row group per ``PARQUET_BATCH`` articles (zstd). Returns the count."""
-    import pyarrow as pa
-
-    schema = parquet_schema()
-
-    def record_batch(batch: list[tuple[Any, ...]]) -> Any:
-        columns = zip(*batch, strict=True)
-        return pa.record_batch([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
-
-    return _write_parquet((record_batch(batch) for batch in _batches(rows, PARQUET_BATCH)), schema, out)
-
-
-def write_parquet_from_json(batches: Iterable[bytes], out: IO[bytes]) -> int:
-    """The same file from batches of JSON lines (``pipeline.store.export.article_json_batches``),
-    parsed by pyarrow into the Parquet schema: several times faster than Python rows."""
-    import pyarrow.json as pj
-
-    schema = parquet_schema()
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    return _write_parquet((pj.read_json(BytesIO(batch), parse_options=options) for batch in batches), schema, out)
-
-
-def _write_parquet(tables: Iterable[Any], schema: Any, out: IO[bytes]) -> int:
-    """Write each record batch or table as it comes, in row groups of ``PARQUET_BATCH``. A batch is
-    compressed and written in a second thread while the next one is made (pyarrow releases the GIL)."""
+    """One row group per ``PARQUET_BATCH`` articles (zstd). A batch is compressed and written in a
+    second thread while the next one is read (pyarrow releases the GIL). Returns the count."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    schema = parquet_schema()
     count = 0
     with (pq.ParquetWriter(pa.PythonFile(out, mode="w"), schema, compression="zstd",
                            use_dictionary=list(DICTIONARY_COLUMNS)) as writer,
           ThreadPoolExecutor(1) as thread):
         written: Future[None] | None = None
-        for table in tables:
+        for batch in _batches(rows, PARQUET_BATCH):
+            columns = zip(*batch, strict=True)
+            arrays = pa.record_batch([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
             if written is not None:
                 written.result()
-            written = thread.submit(writer.write, table, PARQUET_BATCH)
-            count += table.num_rows
+            written = thread.submit(writer.write_batch, arrays)
+            count += len(batch)
         if written is not None:
             written.result()
     return count

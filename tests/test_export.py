@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +15,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import export, store
-from pipeline.records import Attachment, RawPage
-from pipeline.store.export import article_json_batches, article_rows
+from pipeline import store
+from pipeline.records import RawPage
 from tests.stories import NOW, cross_script, make_article, run, seed_article
 
 BIN = Path(sys.executable).parent
@@ -78,26 +76,6 @@ def test_parquet_file_has_the_same_articles(archive: str, tmp_path: Path) -> Non
         assert row["cluster_id"] == jsonl[url]["cluster_id"] and row["body"] == jsonl[url]["body"]
         assert row["published_at"] == datetime.fromisoformat(jsonl[url]["published_at"])
         assert [v["version"] for v in row["versions"]] == [v["version"] for v in jsonl[url]["versions"]]
-
-
-def test_parquet_from_the_servers_json_is_the_parquet_of_the_rows(archive: str, tmp_path: Path) -> None:
-    """The command's PostgreSQL path (JSON made by the server) and the rows' path (SQLite's) write
-    the same table, value for value and type for type."""
-    undated = replace(make_article("http://www.songjiang.gov.cn/a/undated.html", "fixture-songjiang", "防汛物资清单",
-                                   "各镇防汛物资储备清单见附件。\\路径", None),
-                      flags=frozenset({"no_date"}), attachments=(Attachment("清单.xls", "http://www.songjiang.gov.cn/a/1.xls"),))
-    run(store.session_factory(archive), "crawl-3", [undated])
-    with store.session_factory(archive)() as session:
-        with (tmp_path / "rows.parquet").open("wb") as out:
-            assert export.write_parquet(article_rows(session), out) == 4
-        with (tmp_path / "json.parquet").open("wb") as out:
-            assert export.write_parquet_from_json(article_json_batches(session, size=3), out) == 4
-    from_rows, from_json = pq.read_table(tmp_path / "rows.parquet"), pq.read_table(tmp_path / "json.parquet")
-    assert from_json.schema == from_rows.schema
-    assert from_json.to_pylist() == from_rows.to_pylist()
-    rows = from_json.to_pylist()
-    assert any(row["versions"] for row in rows) and any(row["attachments"] and row["flags"] for row in rows)
-    assert any(row["published_at"] is None for row in rows) and any(row["body_simplified"] for row in rows)
 
 
 def test_warc_of_the_raw_responses_reads_back_with_warcio(database_url: str, tmp_path: Path) -> None:

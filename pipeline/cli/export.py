@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
 def _export(args: argparse.Namespace, settings: Settings) -> None:
     from pipeline import export, store
     from pipeline.cli.search import day_start
-    from pipeline.store.export import article_json_batches, article_rows, page_rows
+    from pipeline.store.export import article_rows, page_rows
 
     if args.output is None and sys.stdout.isatty() and args.format != "jsonl":
         raise UserError(f"{args.format} is binary: it will not be written to a terminal",
@@ -41,11 +41,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         if args.format == "warc":
             count = export.write_warc(page_rows(session, args.site, since), out)
             what = "responses"
-        elif args.format == "parquet" and session.get_bind().dialect.name == "postgresql":
-            batches = article_json_batches(session, args.site, since, size=export.PARQUET_BATCH)
-            count = export.write_parquet_from_json(batches, out)
-            what = "articles"
-        else:  # JSON lines, and Parquet on SQLite
+        else:
             writer = export.write_jsonl if args.format == "jsonl" else export.write_parquet
             count = writer(article_rows(session, args.site, since), out)
             what = "articles"
