@@ -118,7 +118,8 @@ def measure_load(sessions, night: int) -> list[dict]:
             {"measure": "search index built over the load", "n": n, "wall_s": build, "rows_per_s": n / build,
              "added": build / plain, "ms_per_article": build / n * 1000, "index_mb": size / 2**20}]
     walls["index entry by entry (0008)"] = _night(sessions, "fastupdate = off")
-    walls["pending list, merged after (0009)"] = _night(sessions, f"fastupdate = on, gin_pending_list_limit = {PENDING_LIST_KB}")
+    pending = f"fastupdate = on, gin_pending_list_limit = {PENDING_LIST_KB}"
+    walls["pending list, merged after (0009)"] = _night(sessions, pending)
     with sessions.begin() as session:
         started = time.perf_counter()
         merge_pending(session)
@@ -127,7 +128,8 @@ def measure_load(sessions, night: int) -> list[dict]:
     bare = walls.pop("no search index")
     rows.append({"measure": f"a night: {night:,} articles written, no search index", "n": night, "wall_s": bare,
                  "rows_per_s": night / bare})
-    walls["0009 in all (write + merge)"] = walls["pending list, merged after (0009)"] + walls["merge of the pending list"]
+    walls["0009 in all (write + merge)"] = (walls["pending list, merged after (0009)"]
+                                           + walls["merge of the pending list"])
     for name, wall in walls.items():
         added = wall if name.startswith("merge") else wall - bare
         rows.append({"measure": f"a night: {name}", "n": night, "wall_s": wall, "rows_per_s": night / wall,

@@ -4,7 +4,8 @@ The index is an expression index over ``govnews_bigrams(title || ' ' || body_sim
 0008), so every write of an article (the load, re-extraction) keeps it current with no code of its
 own. Those writes add their entries to the index's pending list (migration 0009), which
 :func:`merge_pending` merges into the index after the load: one pass per index key for the whole
-night, where entry by entry the load would update ~1,600 places of a large index per article. A query finds candidates through the index (all bigrams of a term present), then keeps those
+night, where entry by entry the load would update ~1,600 places of a large index per article.
+A query finds candidates through the index (all bigrams of a term present), then keeps those
 that contain the term itself, and ranks them: title matches first, then how often the terms occur,
 then the newer article.
 """
