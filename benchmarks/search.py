@@ -6,7 +6,8 @@ N articles (benchmarks/corpus.py, ~3 % Traditional-script copies, ~4 % near copi
 with planted words (two- and four-character words of rare characters, each put into 20 articles) are
 staged and deduped by the real stages, then measured in the same run:
 - load: ``stages.load`` of the N staged articles without the search index (the baseline: the load as
-  it was), then the same load again into an emptied ``articles`` with the index (the cost it adds);
+  it was), the index built over them; and a night's articles written into the large archive without
+  the index, with it maintained entry by entry (0008), and with its pending list merged after (0009);
 - search: ``store.search.search`` for every planted word, in Simplified and in Traditional script,
   with a site filter (the target) and without; recall and precision against every article that
   contains the word (found by scanning all bodies); and common words, whose hits are many;
@@ -35,7 +36,7 @@ from pipeline import export, stages, store
 from pipeline.clean.script import to_simplified, to_traditional
 from pipeline.search import parse_query
 from pipeline.store.export import article_rows
-from pipeline.store.search import INDEX_EXPRESSION, search
+from pipeline.store.search import INDEX_EXPRESSION, MERGE_MEMORY, PENDING_LIST_KB, merge_pending, search
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 RUN = "bench-1"
@@ -92,31 +93,62 @@ def load(sessions) -> float:
     return timer.wall
 
 
-def measure_load(sessions, time_indexed_load: bool = True) -> list[dict]:
-    """The load without the index, then again into an emptied table with it (or, when not timed, the
-    index built over the loaded table)."""
+def timed(sessions, *statements: str) -> float:
+    started = time.perf_counter()
     with sessions.begin() as session:
-        session.execute(text("DROP INDEX ix_articles_search"))
-        session.execute(text("ANALYZE"))
+        for statement in statements:
+            session.execute(text(statement))
+    return time.perf_counter() - started
+
+
+def measure_load(sessions, night: int) -> list[dict]:
+    """The load of all N without the search index (the baseline: the load as it was) and the index
+    built over them; a night: the newest ``night`` articles taken out and written again, into the
+    archive without the index, then into the indexed archive with the index maintained entry by
+    entry (0008) and with its pending list merged after the writes (0009)."""
+    timed(sessions, "DROP INDEX ix_articles_search", "ANALYZE")
     plain = load(sessions)
-    create = f"CREATE INDEX ix_articles_search ON articles USING gin (({INDEX_EXPRESSION}))"
-    if not time_indexed_load:
-        with sessions.begin() as session:
-            session.execute(text(create))
-            n = session.scalar(text("SELECT count(*) FROM articles"))
-        return [{"measure": "load, no search index", "n": n, "wall_s": plain, "rows_per_s": n / plain}]
+    n = _scalar(sessions, "SELECT count(*) FROM articles")
+    timed(sessions, f"CREATE TABLE night AS SELECT * FROM articles ORDER BY id DESC LIMIT {night}")
+    walls = {"no search index": _night(sessions)}
+    build = timed(sessions, f"SET LOCAL maintenance_work_mem = '{MERGE_MEMORY}'",
+                  f"CREATE INDEX ix_articles_search ON articles USING gin (({INDEX_EXPRESSION}))")
+    size = _scalar(sessions, "SELECT pg_relation_size('ix_articles_search')")
+    rows = [{"measure": "load, no search index", "n": n, "wall_s": plain, "rows_per_s": n / plain},
+            {"measure": "search index built over the load", "n": n, "wall_s": build, "rows_per_s": n / build,
+             "added": build / plain, "ms_per_article": build / n * 1000, "index_mb": size / 2**20}]
+    walls["index entry by entry (0008)"] = _night(sessions, "fastupdate = off")
+    pending = f"fastupdate = on, gin_pending_list_limit = {PENDING_LIST_KB}"
+    walls["pending list, merged after (0009)"] = _night(sessions, pending)
     with sessions.begin() as session:
-        session.execute(text("TRUNCATE articles, article_versions RESTART IDENTITY CASCADE"))
-        session.execute(text(create))
-    indexed = load(sessions)
-    with sessions.begin() as session:
-        session.execute(text("ANALYZE articles"))
-        size = session.scalar(text("SELECT pg_relation_size('ix_articles_search')"))
-        n = session.scalar(text("SELECT count(*) FROM articles"))
-    return [{"measure": "load, no search index", "n": n, "wall_s": plain, "rows_per_s": n / plain},
-            {"measure": "load, with search index", "n": n, "wall_s": indexed, "rows_per_s": n / indexed,
-             "added": indexed / plain - 1, "ms_per_article": (indexed - plain) / n * 1000,
-             "index_mb": size / 2**20}]
+        started = time.perf_counter()
+        merge_pending(session)
+        walls["merge of the pending list"] = time.perf_counter() - started
+    timed(sessions, "DROP TABLE night", "ANALYZE articles")
+    bare = walls.pop("no search index")
+    rows.append({"measure": f"a night: {night:,} articles written, no search index", "n": night, "wall_s": bare,
+                 "rows_per_s": night / bare})
+    walls["0009 in all (write + merge)"] = (walls["pending list, merged after (0009)"]
+                                           + walls["merge of the pending list"])
+    for name, wall in walls.items():
+        added = wall if name.startswith("merge") else wall - bare
+        rows.append({"measure": f"a night: {name}", "n": night, "wall_s": wall, "rows_per_s": night / wall,
+                     "added": added / bare, "ms_per_article": added / night * 1000})
+    return rows
+
+
+def _scalar(sessions, query: str):  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        return session.scalar(text(query))
+
+
+def _night(sessions, index_options: str | None = None) -> float:
+    """Take the night's articles out (vacuumed: the index as a night finds it), then time writing them."""
+    steps = [f"ALTER INDEX ix_articles_search SET ({index_options})"] if index_options else []
+    timed(sessions, "DELETE FROM articles WHERE id IN (SELECT id FROM night)", *steps)
+    with sessions.kw["bind"].connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE articles")
+    return timed(sessions, "INSERT INTO articles SELECT * FROM night")
 
 
 def truth(sessions, words: list[str]) -> dict[str, dict[int, str]]:
@@ -241,9 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--words", type=int, default=40, help="planted words (half 2, half 4 characters)")
-    parser.add_argument("--no-indexed-load", action="store_true",
-                        help="build the search index after the load instead of timing the load with it "
-                        "(for the search, export and page figures alone: the indexed load is the long part)")
+    parser.add_argument("--night", type=int, default=2000, help="articles of a night written into the indexed archive")
     parser.add_argument("--json")
     args = parser.parse_args()
     rng = random.Random(11)
@@ -253,7 +283,7 @@ def main() -> None:
         started = time.perf_counter()
         build(sessions, args.n, words, rng)
         print(f"staged and deduped {args.n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
-        rows = measure_load(sessions, time_indexed_load=not args.no_indexed_load)
+        rows = measure_load(sessions, night=args.night)
         print(f"loaded ({rows[-1]['wall_s']:.0f} s)", flush=True)
         rows += measure_search(sessions, words, truth(sessions, words))
         rows += measure_export(sessions, args.n)

@@ -32,7 +32,7 @@ class Dupes:
     members: tuple[MemberLine, ...]  # the canonical member first, then by similarity
 
     def table(self) -> Table:
-        from pipeline.cli.output import shown_time
+        from pipeline.records import shown_time
 
         table = Table("article", "site", "script", "published", "similarity", "URL",
                       title=f"story {self.cluster_id} of article {self.article_id}: {len(self.members)} members")

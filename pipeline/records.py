@@ -10,6 +10,12 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # publish times are read and shown in China Standard Time
 
 
+def shown_time(when: datetime | None, missing: str = "-") -> str:
+    """A time as the command line and the archive's pages show it: Asia/Shanghai, to the minute,
+    with its offset (``2026-11-30 02:00+08:00``); ``missing`` when there is none."""
+    return when.astimezone(SHANGHAI).isoformat(" ", "minutes") if when else missing
+
+
 @dataclass(frozen=True, slots=True)
 class RawPage:
     """One HTTP response as the crawl stored it: the input of extraction."""

@@ -26,6 +26,7 @@ from pipeline.records import Article, Rejected
 from pipeline.settings import DB_RETRY_SECONDS, PROJECT_ROOT, Settings, masked
 from pipeline.store.clusters import Staged, index_batch, link_clusters
 from pipeline.store.load import load_run
+from pipeline.store.search import merge_pending
 
 BATCH_SIZE = 100
 DEDUPE_SLICE = 1000  # articles per dedupe task: the index step of one slice takes ~1 s
@@ -153,13 +154,17 @@ def dedupe(session: Session, run_id: str, urls: tuple[str, str] | None = None, c
 
 def load(session: Session, run_id: str, now: datetime, urls: tuple[str, str] | None = None) -> None:
     """Merge the run's staged articles (or one canonical URL range of them: then :func:`link` follows
-    once every range is merged)."""
+    once every range is merged), then their search index entries."""
     load_run(session, run_id, now, urls)
+    if urls is None:
+        merge_pending(session)
 
 
 def link(session: Session, run_id: str) -> None:
-    """Point the run's articles at their story's canonical article."""
+    """Point the run's articles at their story's canonical article; merge the search index entries
+    every range added."""
     link_clusters(session, run_id)
+    merge_pending(session)
 
 
 def health_config(settings: Settings) -> HealthConfig:

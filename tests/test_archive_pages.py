@@ -4,6 +4,7 @@ person using them in Chromium, are in tests/test_archive_ui.py.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from benchmarks.common import throwaway_database
 from pipeline import store
 from pipeline.archive.app import create_app
+from pipeline.records import shown_time
 from tests.archive_data import DATE_ALERT, HOSTILE_TITLE, Archive, fill
+from tests.stories import NOW
 
 SITES = ["fixture-songjiang", "fixture-yancheng", "fixture-reprints"]
 
@@ -87,6 +90,17 @@ def test_search_page_finds_with_a_traditional_query_and_marks_it(client: TestCli
     assert "<mark>防汛工作会议</mark>" in page.text
     assert "&lt;script&gt;" in page.text and HOSTILE_TITLE not in page.text
     assert "at least 2 characters" in client.get("/search", params={"q": "汛"}).text
+
+
+def test_times_show_china_time_with_its_offset_as_the_command_line_does(client: TestClient, archive: Archive) -> None:
+    shown = shown_time(NOW)  # the hostile article was published at NOW (02:00 in Shanghai)
+    assert shown == "2026-11-30 02:00+08:00"
+    article = client.get(f"/articles/{archive.hostile}").text
+    assert f"<dt>published</dt><dd>{shown}</dd>" in article
+    assert f"<td>{shown}</td>" in client.get("/sites/fixture-songjiang").text
+    found = client.get("/search", params={"q": "防汛工作会议", "site": "fixture-songjiang"}).text
+    assert f"fixture-songjiang · {shown}" in found
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d\+08:00</td>", client.get("/").text), "a run's start time"
 
 
 def test_the_archive_is_read_only(client: TestClient, archive: Archive) -> None:

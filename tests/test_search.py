@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import store
 from pipeline.search import QueryError, bigrams, marked, parse_query, snippet
-from pipeline.store.search import SearchUnavailable, search
-from tests.stories import NOW, make_article, run, seed_article
+from pipeline.store.load import load_run
+from pipeline.store.search import PENDING_LIST_KB, SearchUnavailable, merge_pending, search
+from tests.stories import NOW, make_article, run, seed_article, stage
 
 ROOT = Path(__file__).resolve().parent.parent
 GOVNEWS = str(Path(sys.executable).with_name("govnews"))
@@ -100,6 +101,28 @@ def test_the_load_keeps_the_index_current(archive) -> None:
     run(archive, "crawl-2", [changed])
     assert found(archive, "大豆") == [SIMPLIFIED]
     assert found(archive, "玉米") == []
+
+
+def test_the_load_merges_the_index_entries_it_wrote(sessions) -> None:
+    """The load's writes go to the index's pending list (migration 0009), which a search would read
+    whole; the load merges it into the index before it ends."""
+    with sessions.begin() as session:
+        session.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))  # pgstatginindex
+        options = session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'ix_articles_search'"))
+    assert f"gin_pending_list_limit={PENDING_LIST_KB}" in options and "fastupdate=on" in options
+    pending = text("SELECT pending_tuples FROM pgstatginindex('ix_articles_search')")
+    with sessions.begin() as session:
+        stage(session, "crawl-1", [make_article(SIMPLIFIED, "fixture-songjiang", "松江召开秋季病虫害防治现场会", BODY,
+                                                NOW - timedelta(days=2))])
+    with sessions.begin() as session:
+        load_run(session, "crawl-1", NOW)
+        assert session.scalar(pending) > 0, "the writes went to the pending list"
+        merge_pending(session)
+        assert session.scalar(pending) == 0
+    run(sessions, "crawl-2", [seed_article("000")])  # the load stage: writes, then merges
+    with sessions() as session:
+        assert session.scalar(pending) == 0
+    assert found(sessions, "玉米") == [SIMPLIFIED]
 
 
 def test_the_search_uses_the_index(archive) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive.present import night_chart, status, version_diff
-from pipeline.records import SHANGHAI
+from pipeline.records import SHANGHAI, shown_time
 from pipeline.search import segments
 from pipeline.store import archive, health
 
@@ -32,7 +32,7 @@ PAGE_SIZE = 20
 def _environment() -> Environment:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters["when"] = lambda value: value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "–"
+    environment.filters["when"] = lambda value: shown_time(value, missing="–")  # as the command line shows it
     environment.globals["segments"] = segments
     environment.filters["href"] = web_link
     environment.filters["share"] = lambda value: "–" if value is None else f"{value:.0%}"

@@ -35,7 +35,8 @@ def _runs(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy import select
 
     from pipeline.cli.database import open_sessions
-    from pipeline.cli.output import console, shown_time
+    from pipeline.cli.output import console
+    from pipeline.records import shown_time
     from pipeline.store.models import Run
 
     with open_sessions(settings)() as session:
@@ -60,8 +61,8 @@ def _articles(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy import select
 
     from pipeline.cli.database import open_sessions
-    from pipeline.cli.output import console, shown_time
-    from pipeline.records import SHANGHAI
+    from pipeline.cli.output import console
+    from pipeline.records import SHANGHAI, shown_time
     from pipeline.store.models import Article
 
     query = select(Article.id, Article.site, Article.published_at, Article.title, Article.duplicate_of_id)

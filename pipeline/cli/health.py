@@ -79,7 +79,8 @@ def print_health(sites: list[SiteHealth], unmeasured: list[str],
     from rich.markup import escape
     from rich.table import Table
 
-    from pipeline.cli.output import console, print_alerts, shown_time
+    from pipeline.cli.output import console, print_alerts
+    from pipeline.records import shown_time
 
     table = Table("site", "status", "last run", "links", "new links", "new articles", "body chars", "date fill",
                   "fetch errors", "rejected", "alerts", title="site health")
@@ -102,7 +103,8 @@ def print_history(site: str, history: list[SiteMetrics]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from pipeline.cli.output import console, shown_time
+    from pipeline.cli.output import console
+    from pipeline.records import shown_time
 
     table = Table("run", "started", "list pages", "links", "new", "pages", "extracted", "body chars", "title",
                   "date", "source", "errors", "rejected", "latency ms", title=f"{escape(site)}: recent runs")

@@ -1,22 +1,14 @@
-"""What the commands print: the console, the run report, times in China Standard Time."""
+"""What the commands print: the console and the run report (times: ``pipeline.records.shown_time``)."""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 
 # Piped or captured output keeps whole lines (rich would fold tables at 80 columns).
 console = Console(width=None if sys.stdout.isatty() else 200)
-
-
-def shown_time(when: datetime | None) -> str:
-    """One display time zone everywhere: Asia/Shanghai, with its offset."""
-    from pipeline.records import SHANGHAI
-
-    return when.astimezone(SHANGHAI).isoformat(" ", "minutes") if when else "-"
 
 
 def print_report(summary: dict[str, object]) -> None:

@@ -64,7 +64,8 @@ def _print_table(hits: list) -> None:  # type: ignore[type-arg]
     from rich.markup import escape
     from rich.table import Table
 
-    from pipeline.cli.output import console, shown_time
+    from pipeline.cli.output import console
+    from pipeline.records import shown_time
     from pipeline.search import marked
 
     table = Table("article", "published", "site", "title / snippet", title=f"{len(hits)} hits")

@@ -213,7 +213,8 @@ def _print_articles(settings: Settings, sites: list[str]) -> None:
     from sqlalchemy import func, select
 
     from pipeline.cli.database import open_sessions
-    from pipeline.cli.output import console, shown_time
+    from pipeline.cli.output import console
+    from pipeline.records import shown_time
     from pipeline.store.models import Article
 
     with open_sessions(settings)() as session:

@@ -2,7 +2,10 @@
 
 The index is an expression index over ``govnews_bigrams(title || ' ' || body_simplified)`` (migration
 0008), so every write of an article (the load, re-extraction) keeps it current with no code of its
-own. A query finds candidates through the index (all bigrams of a term present), then keeps those
+own. Those writes add their entries to the index's pending list (migration 0009), which
+:func:`merge_pending` merges into the index after the load: one pass per index key for the whole
+night, where entry by entry the load would update ~1,600 places of a large index per article.
+A query finds candidates through the index (all bigrams of a term present), then keeps those
 that contain the term itself, and ranks them: title matches first, then how often the terms occur,
 then the newer article.
 """
@@ -32,6 +35,10 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 100000 AS $$
     regexp_replace(lower(substr(doc, 2, {INDEXED_CHARS - 1})), '(..)', '\1 ', 'g'), ' '), ''))
 $$"""
 DROP_FUNCTION = "DROP FUNCTION govnews_bigrams(text)"
+# The pending list holds a night's new entries (~1,600 per article) until merge_pending; past this
+# size the writing load merges it itself.
+PENDING_LIST_KB = 1024 * 1024
+MERGE_MEMORY = "256MB"  # the merge sorts the pending entries in this much memory at a time
 
 
 # Matches ranked at most: a word in most articles ranks its newest POOL matches, not all of them.
@@ -82,6 +89,17 @@ def search(session: Session, query: Query, site: str | None = None, since: datet
         hits.append(Hit(row.id, row.site, row.url, row.title, row.published_at, float(row.score), shown,
                         highlights))
     return hits
+
+
+def merge_pending(session: Session) -> None:
+    """Merge the search index's pending list into the index (after a load; nothing to do on SQLite,
+    or without the index). Until then a search reads the whole pending list: the load's new articles
+    are found, only slower."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(f"SET LOCAL maintenance_work_mem = '{MERGE_MEMORY}'"))
+    session.execute(text("SELECT gin_clean_pending_list(ix) FROM to_regclass('ix_articles_search') AS ix "
+                         "WHERE ix IS NOT NULL"))
 
 
 def _hits(column: str, param: str) -> str:
