@@ -8,15 +8,9 @@ from datetime import date
 
 from pipeline.settings import Settings
 
-<<<<<<< HEAD
-SETTINGS_FOR_CRAWL = ("database_url", "registry", "builtin_registry", "fixture_origin", "user_agent",
-                      "download_timeout", "contact", "concurrency_per_host", "crawl_delay", "backoff_max",
-                      "block_after_challenges", "request_budget", "max_page_mb")
-=======
 SETTINGS_FOR_CRAWL = ("database_url", "db_retry_seconds", "registry", "builtin_registry", "fixture_origin",
                       "user_agent", "download_timeout", "contact", "concurrency_per_host", "crawl_delay",
-                      "backoff_max", "request_budget")
->>>>>>> issue-13c
+                      "backoff_max", "block_after_challenges", "request_budget", "max_page_mb")
 
 
 def crawl_command(run_id: str, sites: Sequence[str], max_pages: int | None = None,
