@@ -17,9 +17,8 @@ from pipeline.antibot import ChallengeWatch, challenge_reason
 from spiders.faults import AfterBlock, Blocked, Challenged, PrivateAddress, RedirectLoop, backoff
 
 
-class SiteProxyMiddleware:
-    """The registry entry's proxy for every request to the site's hosts, robots.txt included:
-    Scrapy's robots.txt requests carry none of the spider's meta."""
+class CrawlerMiddleware:
+    """A middleware that reads its crawler (its spider, settings, engine) when it acts."""
 
     def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
         self.crawler = crawler
@@ -27,6 +26,11 @@ class SiteProxyMiddleware:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         return cls(crawler)
+
+
+class SiteProxyMiddleware(CrawlerMiddleware):
+    """The registry entry's proxy for every request to the site's hosts, robots.txt included:
+    Scrapy's robots.txt requests carry none of the spider's meta."""
 
     def process_request(self, request: Request) -> None:
         site = getattr(self.crawler.spider, "site", None)
@@ -36,7 +40,7 @@ class SiteProxyMiddleware:
             request.meta["proxy"] = site.proxy
 
 
-class ChallengeMiddleware:
+class ChallengeMiddleware(CrawlerMiddleware):
     """Sits nearer the downloader than RetryMiddleware, so a challenge is never retried. A challenged
     article is that page's failure and slows the crawl down; once the site is blocked
     (``ChallengeWatch``), its queued requests are dropped, all but the retries already scheduled
@@ -44,12 +48,8 @@ class ChallengeMiddleware:
     instead (CloseSpider) would clear them with the rest. One instance per crawler, i.e. per site."""
 
     def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
-        self.crawler = crawler
+        super().__init__(crawler)
         self.watch = ChallengeWatch(crawler.settings.getint("GOVNEWS_BLOCK_AFTER_CHALLENGES"))
-
-    @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
-        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         if self.watch.blocked and not request.meta.get("retry_times"):
@@ -88,20 +88,13 @@ def slow_down(crawler, request: Request) -> None:  # type: ignore[no-untyped-def
                              settings.getfloat("GOVNEWS_BACKOFF_MAX"))
 
 
-class PrivateAddressMiddleware:
+class PrivateAddressMiddleware(CrawlerMiddleware):
     """Refuses a request to this machine or a private network (``pipeline/addresses.py``) before any
     connection: nearest the downloader, so that it sees redirects, robots.txt requests and the proxy
     chosen. A fixture entry (``fixture: true``, written only by the fixture generators) may reach
     its own origins, nothing else. A host name cannot be judged before it resolves: its response is
     refused when it came from such an address (unless through the site's proxy), so that nothing
     from there is stored or followed."""
-
-    def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
-        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         site = getattr(self.crawler.spider, "site", None)
