@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,41 @@ def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(  # type: ignore[no
         report = session.scalar(select(Run.report).where(Run.run_id == second.run_id))
     # The crawl is incremental: the lists bring no new links, so nothing is fetched or added.
     assert all(counts["articles"] == 0 and counts["pages"] == 0 for counts in report["sites"].values())
+
+
+RUN_DAG = """
+import sys
+from pathlib import Path
+from airflow.dag_processing.dagbag import BundleDagBag
+dags = Path(sys.argv[1])
+run = BundleDagBag(dag_folder=str(dags), bundle_path=dags).get_dag("govnews_replay").test()
+print("run", run.run_id, run.state)
+sys.exit(run.state != "success")
+"""
+
+
+def test_two_runs_of_the_dag_at_once_store_every_article_once(airflow_db, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two runs of the replay DAG at the same time, in two processes (as two workers would run them),
+    each with its own copy of Airflow's metadata database, against one articles database."""
+    env = {key: value for key, value in os.environ.items() if key != "GOVNEWS_DATABASE_URL"}
+    env["AIRFLOW_CONN_GOVNEWS_DB"] = airflow_connection_uri(database_url)
+    processes = []
+    for n in (1, 2):
+        home = tmp_path / f"airflow-{n}"
+        home.mkdir()
+        shutil.copy(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db", home / "airflow.db")
+        processes.append(subprocess.Popen([sys.executable, "-c", RUN_DAG, str(ROOT / "dags")],
+                                          env={**env, "AIRFLOW_HOME": str(home)}, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True))
+    outputs = [process.communicate(timeout=600)[0] for process in processes]
+    for process, output in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, f"a run of the two failed; its log ends:\n{output[-5000:]}"
+    with store.session_factory(database_url)() as session:
+        articles = session.execute(select(Article.canonical_url, Article.version)).all()
+        runs = session.scalars(select(Run.run_id)).all()
+    assert len(runs) == 2, f"two DAG runs, two run ids: {runs}"
+    assert sorted(url for url, _ in articles) == sorted({url for url, _ in articles}) and len(articles) == 5
+    assert {version for _, version in articles} == {1}, "the second run's copy became a new version"
 
 
 def test_a_newly_broken_site_fails_the_health_task_and_calls_the_hook(dagbag, database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
