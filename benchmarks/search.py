@@ -11,8 +11,7 @@ staged and deduped by the real stages, then measured in the same run:
 - search: ``store.search.search`` for every planted word, in Simplified and in Traditional script,
   with a site filter (the target) and without; recall and precision against every article that
   contains the word (found by scanning all bodies); and common words, whose hits are many;
-- export: Parquet through COPY (as ``govnews export`` on PostgreSQL), Parquet from rows (the baseline)
-  and JSON lines, of the first 10 % and of all N articles: rows/s and peak memory;
+- export: Parquet (and JSON lines) of the first 10 % and of all N articles: rows/s and peak memory;
 - pages: the archive's sites, site, article and search pages (FastAPI, in-process) over the N
   articles and 30 nights of run reports: server time per request.
 """
@@ -36,7 +35,7 @@ from benchmarks.dedupe import stage
 from pipeline import export, stages, store
 from pipeline.clean.script import to_simplified, to_traditional
 from pipeline.search import parse_query
-from pipeline.store.export import article_rows, copy_articles_csv
+from pipeline.store.export import article_rows
 from pipeline.store.search import INDEX_EXPRESSION, MERGE_MEMORY, PENDING_LIST_KB, merge_pending, search
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -211,22 +210,12 @@ def _p95(values: list[float]) -> float:
 
 
 def measure_export(sessions, n: int) -> list[dict]:
-    """Each way of writing the articles, over the first 10 % and all N: Parquet through PostgreSQL's
-    COPY (what ``govnews export`` does on PostgreSQL), Parquet from rows (the SQLite path, and the
-    baseline) and JSON lines."""
-    writers = {
-        "parquet (COPY)": lambda session, count: export.write_parquet_from_csv(
-            lambda out: copy_articles_csv(session, out, limit=count), _Sink()),
-        "parquet (rows)": lambda session, count: export.write_parquet(
-            itertools.islice(article_rows(session), count), _Sink()),
-        "jsonl": lambda session, count: export.write_jsonl(itertools.islice(article_rows(session), count), _Sink()),
-    }
     rows = []
-    for fmt, write in writers.items():
+    for fmt, writer in (("parquet", export.write_parquet), ("jsonl", export.write_jsonl)):
         for count in (n // 10, n):
             timer = Timer()
             with sessions() as session, timer.measure():
-                written = write(session, count)
+                written = writer(itertools.islice(article_rows(session), count), _Sink())
             rows.append({"measure": f"export {fmt}, {count:,} articles", "n": written, "wall_s": timer.wall,
                          "rows_per_s": written / timer.wall, "peak_mb": timer.peak_mb})
     return rows

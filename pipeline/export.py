@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from io import BytesIO
 from typing import IO, Any
 
-from pipeline.store.export import CSV_JSON, CSV_MICROSECONDS, EXPORTED_FIELDS, VERSION_FIELDS
+from pipeline.store.export import EXPORTED_FIELDS, VERSION_FIELDS
 
 PARQUET_BATCH = 2000  # rows per Parquet row group
-CSV_BLOCK = 32 << 20  # bytes pyarrow parses at a time: more than the longest row (a body under the page limit)
 # Columns of few distinct values: dictionary-encoded (trying it on bodies costs time and saves nothing).
 DICTIONARY_COLUMNS = ("site", "script", "extractor_version", "first_run_id", "last_run_id")
 # Hop-by-hop and transfer headers describe the bytes on the wire, not the decoded body that was
@@ -84,72 +81,6 @@ def write_parquet(rows: Iterable[tuple[Any, ...]], out: IO[bytes]) -> int:
         if written is not None:
             written.result()
     return count
-
-
-def write_parquet_from_csv(produce: Callable[[IO[bytes]], None], out: IO[bytes]) -> int:
-    """The Parquet file of ``write_parquet`` from the CSV that ``produce`` writes
-    (``store.export.copy_articles_csv``): ``produce`` runs in a second thread into a pipe while
-    pyarrow's C++ reader parses what arrives, block by block, so no Python object is made per value
-    and memory is bounded by the block. Returns the count."""
-    read_end, write_end = os.pipe()
-    failures: list[BaseException] = []
-
-    def feed() -> None:
-        with os.fdopen(write_end, "wb") as sink:
-            try:
-                produce(sink)
-            except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
-                failures.append(error)
-
-    with os.fdopen(read_end, "rb") as source:
-        feeder = threading.Thread(target=feed, name="export-csv", daemon=True)
-        feeder.start()
-        try:
-            count = _csv_to_parquet(source, out)
-        finally:
-            source.close()  # a feeder still writing gets a broken pipe rather than waiting forever
-            feeder.join()
-    if failures:
-        raise failures[0]
-    return count
-
-
-def _csv_to_parquet(source: IO[bytes], out: IO[bytes]) -> int:
-    import pyarrow as pa
-    import pyarrow.csv as csv
-    import pyarrow.parquet as pq
-
-    schema = parquet_schema()
-    as_read = {f.name: pa.int64() if f.name in CSV_MICROSECONDS else pa.large_string() if f.name in CSV_JSON
-               else f.type for f in schema}
-    reader = csv.open_csv(
-        source, read_options=csv.ReadOptions(block_size=CSV_BLOCK),
-        parse_options=csv.ParseOptions(newlines_in_values=True),
-        # Only an unquoted empty field is NULL: a title "NULL" or "N/A" stays text.
-        convert_options=csv.ConvertOptions(column_types=as_read, null_values=[""], strings_can_be_null=True,
-                                           quoted_strings_can_be_null=False))
-    count = 0
-    with pq.ParquetWriter(pa.PythonFile(out, mode="w"), schema, compression="zstd",
-                          use_dictionary=list(DICTIONARY_COLUMNS)) as writer:
-        for batch in reader:
-            columns = [batch.column(f.name).cast(f.type) if f.name in CSV_MICROSECONDS
-                       else _parse_json(batch.column(f.name), f.type) if f.name in CSV_JSON
-                       else batch.column(f.name) for f in schema]
-            writer.write_batch(pa.record_batch(columns, schema=schema), row_group_size=PARQUET_BATCH)
-            count += batch.num_rows
-    return count
-
-
-def _parse_json(texts: Any, type_: Any) -> Any:
-    """A column of JSON texts as the nested column of ``type_`` (pyarrow's JSON reader, one line each)."""
-    import pyarrow as pa
-    import pyarrow.json as pa_json
-
-    lines = b"\n".join(b'{"v":' + (text.encode() if text is not None else b"null") + b"}"
-                        for text in texts.to_pylist())
-    schema = pa.schema([("v", type_)])
-    table = pa_json.read_json(BytesIO(lines), parse_options=pa_json.ParseOptions(explicit_schema=schema))
-    return table.column("v").combine_chunks()
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -4,23 +4,19 @@ record by record and checks."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import export, store
+from pipeline import store
 from pipeline.records import RawPage
-from pipeline.store.export import article_rows, copy_articles_csv
 from tests.stories import NOW, cross_script, make_article, run, seed_article
 
 BIN = Path(sys.executable).parent
@@ -80,30 +76,6 @@ def test_parquet_file_has_the_same_articles(archive: str, tmp_path: Path) -> Non
         assert row["cluster_id"] == jsonl[url]["cluster_id"] and row["body"] == jsonl[url]["body"]
         assert row["published_at"] == datetime.fromisoformat(jsonl[url]["published_at"])
         assert [v["version"] for v in row["versions"]] == [v["version"] for v in jsonl[url]["versions"]]
-
-
-def test_parquet_through_copy_is_the_file_written_from_rows(archive: str) -> None:
-    """PostgreSQL's COPY path (``govnews export`` on PostgreSQL) against the row path (SQLite's),
-    including a version, a title that reads as a null word, a quoted multi-line body and filters."""
-    sessions = store.session_factory(archive)
-    with sessions.begin() as session:
-        session.execute(text("UPDATE articles SET title = 'NULL', source = '' WHERE url = :url"), {"url": REPRINT})
-        session.execute(text("UPDATE article_versions SET body = body || E'\\n\"引\",号'"))
-    tables = []
-    for site, since in ((None, None), ("fixture-reprints", None), (None, datetime(2020, 4, 5, tzinfo=UTC))):
-        from_rows, through_copy = io.BytesIO(), io.BytesIO()
-        with sessions() as session:
-            export.write_parquet(article_rows(session, site, since), from_rows)
-        with sessions() as session:
-            export.write_parquet_from_csv(partial(copy_articles_csv, session, site=site, since=since), through_copy)
-        expected, got = (pq.read_table(io.BytesIO(f.getvalue())) for f in (from_rows, through_copy))
-        assert got.num_rows == expected.num_rows > 0 and got.equals(expected), (site, since, got.to_pylist())
-        tables.append(got)
-    rows = {r["url"]: r for r in tables[0].to_pylist()}
-    assert rows[REPRINT]["title"] == "NULL" and rows[REPRINT]["source"] == ""
-    versions = rows[seed_article("001").url]["versions"]
-    assert len(versions) == 1 and versions[0]["body"].endswith('\n"引",号') and versions[0]["seen_at"].tzinfo
-    assert [len(t) for t in tables] == [3, 1, 2]
 
 
 def test_warc_of_the_raw_responses_reads_back_with_warcio(database_url: str, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from contextlib import ExitStack
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ def register(commands: Any) -> None:
 def _export(args: argparse.Namespace, settings: Settings) -> None:
     from pipeline import export, store
     from pipeline.cli.search import day_start
-    from pipeline.store.export import article_rows, copy_articles_csv, page_rows
+    from pipeline.store.export import article_rows, page_rows
 
     if args.output is None and sys.stdout.isatty() and args.format != "jsonl":
         raise UserError(f"{args.format} is binary: it will not be written to a terminal",
@@ -41,15 +40,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         session = stack.enter_context(store.session_factory(settings.database_url)())
         if args.format == "warc":
             count = export.write_warc(page_rows(session, args.site, since), out)
-        elif args.format == "jsonl":
-            count = export.write_jsonl(article_rows(session, args.site, since), out)
-        elif session.get_bind().dialect.name == "postgresql":  # the server writes the rows: ~1.3x faster
-            copy = partial(copy_articles_csv, session, site=args.site, since=since)
-            count = export.write_parquet_from_csv(copy, out)
+            what = "responses"
         else:
-            count = export.write_parquet(article_rows(session, args.site, since), out)
+            writer = export.write_jsonl if args.format == "jsonl" else export.write_parquet
+            count = writer(article_rows(session, args.site, since), out)
+            what = "articles"
         out.flush()
-    what = "responses" if args.format == "warc" else "articles"
     print(f"exported {count} {what}" + (f" to {args.output}" if args.output else ""), file=sys.stderr)
 
 
