@@ -8,6 +8,7 @@ site that fails (blocked, unreachable) closes its own spider only.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
+    # Scrapy filters by level in its handlers only: every response and item would still make a debug
+    # record, offered to each crawler's log-counting handler (one per site) before it is dropped.
+    logging.getLogger("scrapy").setLevel(settings["LOG_LEVEL"])
     broken, crawls = [], {}
     for name in registry.select(args.sites):
         try:
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     servers = {name: {urlsplit(url).netloc for url in kwargs["site"].start_urls} for name, kwargs in crawls.items()}
     for group in host_groups(servers):
         crawl_in_turn(process, [(name, crawls[name]) for name in group], crawlers, failed)
+    # What is in memory now (Scrapy, SQLAlchemy, the registry, a crawler per site) lives to the end:
+    # frozen, it is left out of the garbage collector's full passes, which took a fifth of the CPU
+    # of a crawl of 200 sites.
+    gc.freeze()
     process.start()
     if args.stats:
         stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}

@@ -22,6 +22,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = _settings.concurrency_per_host
 # would send queued requests to a site that has just answered with a challenge.
 CONCURRENT_REQUESTS = _settings.concurrency_per_host
 DOWNLOAD_DELAY = _settings.crawl_delay  # also AutoThrottle's floor
+# The delay is a floor: Scrapy's default waits 0.5-1.5 times it, below the floor half the time (and
+# a shard of many hosts then lasts as long as its unluckiest host's draws).
+RANDOMIZE_DOWNLOAD_DELAY = False
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = _settings.crawl_delay
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -32,6 +35,12 @@ GOVNEWS_BACKOFF_MAX = _settings.backoff_max
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"
+# A response yields one page or a list's links: Scrapy's default of 100 made 100 asyncio tasks per
+# response to handle them, a third of the CPU of a crawl process.
+CONCURRENT_ITEMS = 1
+# Scrapy's check of the callbacks parsed their source again for almost every response (a tenth of
+# the CPU); the spider's callbacks return no value.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
