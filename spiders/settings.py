@@ -36,10 +36,10 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy's code-execution server: nobody drives a crawl from outside
 LOG_LEVEL = "INFO"
 # A response yields one page or a list's links: Scrapy's default of 100 made 100 asyncio tasks per
-# response to handle them, a third of the CPU of a crawl process.
+# response to handle them, a quarter of the CPU of a crawl process of 200 sites.
 CONCURRENT_ITEMS = 1
-# Scrapy's check of the callbacks parsed their source again for almost every response (a tenth of
-# the CPU); the spider's callbacks return no value.
+# Scrapy's check of the callbacks parsed their source again for almost every response (a seventh
+# of the CPU); the spider's callbacks return no value.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
