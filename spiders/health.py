@@ -11,7 +11,7 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from twisted.internet.defer import Deferred
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from pipeline import store
@@ -40,12 +40,13 @@ class CrawlHealth:
         if "list_page" in request.meta:
             self.list_pages += 1
 
-    def spider_closed(self, spider: Any, reason: str) -> Deferred[None]:
+    async def spider_closed(self, spider: Any, reason: str) -> None:
         scrapy_stats = self.crawler.stats.get_stats()
         stats = crawl_stats(scrapy_stats, spider.final_outcome(reason), self.list_pages, self.latencies)
         started = scrapy_stats.get("start_time") or datetime.now(UTC)
         # In a thread, off the event loop the other sites' crawlers share; Scrapy waits for it.
-        return deferToThread(self._save, spider.run_id, spider.site.name, stats, started, datetime.now(UTC))
+        await maybe_deferred_to_future(
+            deferToThread(self._save, spider.run_id, spider.site.name, stats, started, datetime.now(UTC)))
 
     def _save(self, run_id: str, site: str, stats: CrawlStats, started: datetime, ended: datetime) -> None:
         with self.sessions.begin() as session:

@@ -24,7 +24,7 @@ CONCURRENT_REQUESTS = _settings.concurrency_per_host
 DOWNLOAD_DELAY = _settings.crawl_delay  # also AutoThrottle's floor
 # The delay is a floor: Scrapy's default waits 0.5-1.5 times it, below the floor half the time (and
 # a shard of many hosts then lasts as long as its unluckiest host's draws).
-RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_DELAY_JITTER = 0.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = _settings.crawl_delay
 AUTOTHROTTLE_MAX_DELAY = 60.0

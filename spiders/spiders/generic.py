@@ -12,7 +12,6 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
@@ -81,12 +80,11 @@ class GenericSpider(scrapy.Spider):
         """How the site's crawl ended: "complete", "budget", "blocked", or Scrapy's close reason."""
         return self.outcome if reason == "finished" else reason
 
-    def closed(self, reason: str) -> Deferred[None] | None:
+    async def closed(self, reason: str) -> None:
         outcome = self.final_outcome(reason)
         self.logger.info("site %s: crawl ended (%s), %d requests", self.site.name, outcome, self.requests_made)
-        if self.book:  # Scrapy waits for the returned Deferred before the crawl ends
-            return deferToThread(self.book.close, self.site.name, outcome, self.unchanged)
-        return None
+        if self.book:  # in a thread, as when it opened; the crawl ends when this has
+            await maybe_deferred_to_future(deferToThread(self.book.close, self.site.name, outcome, self.unchanged))
 
     def _request(self, url: str, callback: Any, page: int | None = None, headers: dict[str, str] | None = None,
                  link: Link | None = None) -> Iterator[scrapy.Request | Rejected]:
