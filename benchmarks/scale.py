@@ -1,7 +1,8 @@
 """Scale benchmark: the nightly run over thousands of loopback hosts under Celery, natively.
 
     python -m benchmarks.scale [--hosts 2000] [--articles 10] [--delay 1] [--shard-size 50]
-                               [--crawl-tasks 1] [--extract-tasks 1] [--memory-hosts 200] [--no-kill] [--json PATH]
+                               [--crawl-tasks 1] [--extract-tasks 1] [--memory-hosts 200] [--no-kill] [--process-only]
+                               [--json PATH]
 
 Serves ``--hosts`` farm sites, each on its own loopback address (127.0.1.1, ...) with ``--articles``
 new articles and a politeness delay of ``--delay`` s per host, and measures, each phase on fresh
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extract-tasks", type=int, default=1, help="CPU-bound tasks per worker at once")
     parser.add_argument("--memory-hosts", type=int, default=200, help="hosts of the single crawl process")
     parser.add_argument("--no-kill", action="store_true", help="skip the run with a killed worker")
+    parser.add_argument("--process-only", action="store_true",
+                        help="measure the single crawl process only (a minute; no Airflow, no Celery)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     load = os.getloadavg()
@@ -66,6 +69,10 @@ def main(argv: list[str] | None = None) -> None:
         registry = tmp / "farm.yaml"
         registry.write_text(farm.registry_yaml(max_pages=5), encoding="utf-8")
         rows = [crawl_process_phase(farm, registry, args, tmp)]
+        if args.process_only:
+            report("scale benchmark, one crawl process", COLUMNS, rows, {**machine(load), "farm": farm_line(args),
+                                                                         "targets": TARGETS}, args.json)
+            return
         one = nightly_phase("nightly", farm, registry, args, tmp, workers=1)
         two = nightly_phase("nightly", farm, registry, args, tmp, workers=2, sizes=True)
         rows += [one.row, two.row]
@@ -74,13 +81,20 @@ def main(argv: list[str] | None = None) -> None:
                                       kill=True, expected=two.articles).row)
     top = {"time_over_floor": two.row["over_floor"], "speedup_2_workers": round(one.row["seconds"]
                                                                                   / two.row["seconds"], 3)}
-    meta = {**top, "time_over_floor (1 worker)": one.row["over_floor"], **two.sizes,
-            "machine": f"{os.cpu_count()} cores shared by both workers (each: {args.crawl_tasks} crawl shard(s) "
-                       f"and {args.extract_tasks} CPU-bound task(s) at once); load average at start "
-                       f"{load[0]:.1f}, at end {os.getloadavg()[0]:.1f}",
-            "farm": f"{args.hosts} hosts x {args.articles} articles, {args.delay} s per host, shards of "
-                    f"{args.shard_size}", "targets": TARGETS}
+    meta = {**top, "time_over_floor (1 worker)": one.row["over_floor"], **two.sizes, **machine(load),
+            "workers": f"both share the machine, each running {args.crawl_tasks} crawl shard(s) and "
+                       f"{args.extract_tasks} CPU-bound task(s) at once",
+            "farm": f"{farm_line(args)}, shards of {args.shard_size}", "targets": TARGETS}
     report("scale benchmark", COLUMNS, rows, meta, args.json, top=top)
+
+
+def machine(load: tuple[float, float, float]) -> dict[str, str]:
+    """The cores and the load around the run: the machine may be shared, and the times with it."""
+    return {"machine": f"{os.cpu_count()} cores; load average at start {load[0]:.1f}, at end {os.getloadavg()[0]:.1f}"}
+
+
+def farm_line(args: argparse.Namespace) -> str:
+    return f"{args.hosts} hosts x {args.articles} articles, {args.delay} s per host"
 
 
 def crawl_process_phase(farm: HostFarm, registry: Path, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -90,7 +104,9 @@ def crawl_process_phase(farm: HostFarm, registry: Path, args: argparse.Namespace
         settings = Settings(database_url=url, registry=str(registry), builtin_registry=False)
         farm.reset()
         command = [sys.executable, "-m", "spiders.runner", "--run-id", "bench-process", *sites]
+        serving = time.process_time()  # the farm's thread is the only one working meanwhile
         figures = measured(command, {**os.environ, **crawl_env(settings)})
+        farm_cpu = time.process_time() - serving
         requests = sum(farm.hits.values())
         floor = requests / len(sites) * args.delay
         cpu_per_page, kb = extraction_cpu(url), page_kb(url)
@@ -98,7 +114,8 @@ def crawl_process_phase(farm: HostFarm, registry: Path, args: argparse.Namespace
             "articles": None, "seconds": round(figures["seconds"], 1), "floor_s": round(floor, 1),
             "over_floor": round(figures["seconds"] / floor, 3), "cpu_s": round(figures["cpu_s"], 1),
             "peak_mb": round(figures["peak_mb"]), "tasks_per_worker": None,
-            "note": f"extraction {cpu_per_page * 1000:.1f} ms CPU per page of {kb:.1f} KB"}
+            "note": f"{figures['cpu_s'] / requests * 1000:.1f} ms CPU per request (the farm serving them: "
+                    f"{farm_cpu / requests * 1000:.2f}); extraction {cpu_per_page * 1000:.1f} ms CPU per page of {kb:.1f} KB"}
 
 
 def extraction_cpu(database_url: str) -> float:

@@ -11,6 +11,8 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from pipeline import store
 from pipeline.health.metrics import CrawlStats, latency_summary
@@ -20,7 +22,7 @@ from pipeline.store.health import save_crawl_stats
 class CrawlHealth:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.database_url = crawler.settings["GOVNEWS_DATABASE_URL"]
+        self.sessions = store.shared_session_factory(crawler.settings["GOVNEWS_DATABASE_URL"])
         self.latencies: list[float] = []
         self.list_pages = 0
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -38,14 +40,17 @@ class CrawlHealth:
         if "list_page" in request.meta:
             self.list_pages += 1
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    async def spider_closed(self, spider: Any, reason: str) -> None:
         scrapy_stats = self.crawler.stats.get_stats()
         stats = crawl_stats(scrapy_stats, spider.final_outcome(reason), self.list_pages, self.latencies)
         started = scrapy_stats.get("start_time") or datetime.now(UTC)
-        store.in_transaction(
-            store.shared_session_factory(self.database_url),
-            lambda session: save_crawl_stats(session, spider.run_id, spider.site.name, stats, started, datetime.now(UTC)),
-            self.crawler.settings.getfloat("GOVNEWS_DB_RETRY_SECONDS"))
+        # In a thread, off the event loop the other sites' crawlers share; Scrapy waits for it.
+        await maybe_deferred_to_future(
+            deferToThread(self._save, spider.run_id, spider.site.name, stats, started, datetime.now(UTC)))
+
+    def _save(self, run_id: str, site: str, stats: CrawlStats, started: datetime, ended: datetime) -> None:
+        store.in_transaction(self.sessions, lambda session: save_crawl_stats(session, run_id, site, stats, started, ended),
+                             self.crawler.settings.getfloat("GOVNEWS_DB_RETRY_SECONDS"))
 
 
 def crawl_stats(scrapy_stats: Mapping[str, Any], outcome: str, list_pages: int,

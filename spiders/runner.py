@@ -8,6 +8,7 @@ site that fails (blocked, unreachable) closes its own spider only.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sites", nargs="*", help="registry names (default: all)")
     args = parser.parse_args(argv)
 
+    gc.disable()  # what start-up makes lives to the end: collecting meanwhile finds nothing (see below)
     settings = get_project_settings()
     if args.fetch_only:
         settings.set("ITEM_PIPELINES", {})
@@ -53,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
     registry = load_registry(settings.getlist("GOVNEWS_REGISTRY_PATHS"),
                              settings.getdict("GOVNEWS_REGISTRY_VARIABLES"))
     process = CrawlerProcess(settings)
+    # Scrapy filters by level in its handlers only: every response and item would still make a debug
+    # record, offered to each crawler's log-counting handler (one per site) before it is dropped.
+    logging.getLogger("scrapy").setLevel(settings["LOG_LEVEL"])
     broken, crawls = [], {}
     for name in registry.select(args.sites):
         try:
@@ -75,6 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     servers = {name: {urlsplit(url).netloc for url in kwargs["site"].start_urls} for name, kwargs in crawls.items()}
     for group in host_groups(servers):
         crawl_in_turn(process, [(name, crawls[name]) for name in group], crawlers, failed)
+    # What is in memory now (Scrapy, SQLAlchemy, the registry, a crawler per site) lives to the end:
+    # frozen, it is left out of the garbage collector's full passes (2 s of CPU in a crawl of 200
+    # sites, and 1 s more at exit).
+    gc.freeze()
+    gc.enable()
     process.start()
     failed += [f"{name}: pages not stored: {crawler.stats.get_value(STORE_FAILED)}"
                for name, crawler in crawlers.items() if crawler.stats.get_value(STORE_FAILED)]

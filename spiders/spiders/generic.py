@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from pipeline.discovery import Link, discover, plan
@@ -69,8 +71,8 @@ class GenericSpider(scrapy.Spider):
         return self.max_pages or self.site.pagination.max_pages
 
     async def start(self) -> AsyncIterator[scrapy.Request | Rejected]:
-        if self.book:
-            self.state = self.book.open(self.site.name, self.run_id)
+        if self.book:  # in a thread: hundreds of crawlers share this process's event loop
+            self.state = await maybe_deferred_to_future(deferToThread(self.book.open, self.site.name, self.run_id))
         for url in self.site.start_urls:
             for item in self._request(url, self.parse_list, page=0):
                 yield item
@@ -83,11 +85,11 @@ class GenericSpider(scrapy.Spider):
             return STORE_FAILED
         return self.outcome if reason == "finished" else reason
 
-    def closed(self, reason: str) -> None:
+    async def closed(self, reason: str) -> None:
         outcome = self.final_outcome(reason)
         self.logger.info("site %s: crawl ended (%s), %d requests", self.site.name, outcome, self.requests_made)
-        if self.book:
-            self.book.close(self.site.name, outcome, self.unchanged)
+        if self.book:  # in a thread, as when it opened; the crawl ends when this has
+            await maybe_deferred_to_future(deferToThread(self.book.close, self.site.name, outcome, self.unchanged))
 
     def _request(self, url: str, callback: Any, page: int | None = None, headers: dict[str, str] | None = None,
                  link: Link | None = None) -> Iterator[scrapy.Request | Rejected]:
