@@ -86,15 +86,23 @@ def main(argv: list[str] | None = None) -> None:
     gc.freeze()
     gc.enable()
     process.start()
-    failed += [f"{name}: pages not stored: {crawler.stats.get_value(STORE_FAILED)}"
-               for name, crawler in crawlers.items() if crawler.stats.get_value(STORE_FAILED)]
+    stats = {name: stats_of(crawler) for name, crawler in crawlers.items()}
+    failed += [f"{name}: pages not stored: {values[STORE_FAILED]}" for name, values in stats.items()
+               if values.get(STORE_FAILED)]
     if args.stats:
-        stats = {name: crawler.stats.get_stats() for name, crawler in crawlers.items()}
         args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
     if failed:
         # Not a site's fault (those are rejections): the crawl itself could not run, e.g. the
         # database stayed away past its retry time. Failing makes Airflow retry; the sites' crawls resume.
         sys.exit(f"{len(failed)} site crawl(s) could not run: {'; '.join(failed)[:2000]}")
+
+
+def stats_of(crawler: Crawler) -> dict[str, Any]:
+    """A crawler's stats; none for one whose crawl never started (its failure is in ``failed``)."""
+    try:
+        return crawler.stats.get_stats()
+    except RuntimeError:  # Scrapy: "Crawler.stats is not set yet"
+        return {}
 
 
 def crawl_in_turn(process: CrawlerProcess, crawls: list[tuple[str, dict[str, Any]]], crawlers: dict[str, Crawler],
