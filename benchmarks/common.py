@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -80,6 +81,51 @@ def _reset_peak() -> None:
 def _peak_mb() -> float:
     status = Path("/proc/self/status").read_text()
     return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    code: int
+    peak_mb: float  # the largest peak resident memory of the process or any of its descendants
+    cpu_s: float  # user and system CPU of the process and of the descendants it waited for
+
+
+def wait_measured(process: subprocess.Popen[Any]) -> Exited:
+    """Wait for ``process`` (whose output someone else reads), reading meanwhile, every 50 ms, the
+    peak resident memory (VmHWM) of each process of its tree. Not rusage's maxrss: it counts the
+    image a child shares with its parent until its exec, hundreds of MB when the parent is pytest."""
+    peak = 0.0
+    while os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        peak = max([peak, *(_vm_hwm_mb(pid) for pid in _process_tree(process.pid))])
+        time.sleep(0.05)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Exited(process.returncode, peak, usage.ru_utime + usage.ru_stime)
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants now."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (command)": state, ppid, ...
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        tree.append(pid)
+        stack += children.get(pid, [])
+    return tree
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024 if "VmHWM:" in status else 0.0  # a zombie has none
 
 
 def report(title: str, columns: Sequence[str], rows: list[dict[str, Any]], meta: dict[str, Any],

@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import report, throwaway_database
+from benchmarks.common import report, throwaway_database, wait_measured
 from pipeline.fixtures.farm import FAMILIES, Farm, FarmSite
 from pipeline.settings import PROJECT_ROOT, Settings
 from spiders.command import crawl_env
@@ -44,13 +45,12 @@ def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run a child to its end: wall seconds, CPU seconds and peak RSS (MB) of that child alone."""
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = child.stderr.read() if child.stderr else b""
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.decode()[-3000:]}")
-    return {"seconds": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024}
+    with ThreadPoolExecutor(1) as reader:  # read as it comes: a full pipe would stall the child
+        stderr = reader.submit(child.stderr.read) if child.stderr else None
+        exited = wait_measured(child)
+    if exited.code != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.result().decode()[-3000:] if stderr else ''}")
+    return {"seconds": time.perf_counter() - start, "cpu_s": exited.cpu_s, "peak_mb": exited.peak_mb}
 
 
 def crawl_phase(name: str, settings: Settings, run_id: str, sites: list[str], tmp: Path, *extra: str) -> dict[str, Any]:
@@ -73,12 +73,15 @@ def extract_phase(name: str, settings: Settings, run_id: str, sites: list[str], 
     children = [subprocess.Popen([sys.executable, "-m", "benchmarks.crawl", "--extract-worker", run_id, *part],
                                  cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE) for part in parts]
     cpu, peak, pages, work = 0.0, 0.0, 0, 0.0
-    for child in children:
-        output = child.stdout.read() if child.stdout else b""
-        _, status, usage = os.wait4(child.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
+    with ThreadPoolExecutor(2 * len(children)) as threads:  # each one's output read and memory watched
+        outputs = [threads.submit(child.stdout.read) for child in children if child.stdout]
+        exits = [threads.submit(wait_measured, child) for child in children]
+    for child, exit_watched, output_read in zip(children, exits, outputs, strict=True):
+        exited = exit_watched.result()
+        if exited.code != 0:
             raise RuntimeError(f"extraction worker {child.args} failed")
-        cpu, peak = cpu + usage.ru_utime + usage.ru_stime, max(peak, usage.ru_maxrss / 1024)
+        cpu, peak = cpu + exited.cpu_s, max(peak, exited.peak_mb)
+        output = output_read.result()
         done, took = output.split()[-2:]
         pages, work = pages + int(done), max(work, float(took))
     seconds = time.perf_counter() - start

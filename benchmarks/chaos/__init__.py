@@ -35,3 +35,4 @@ class Outcome:
 
 
 Scenario = Callable[[], list[Outcome]]
+

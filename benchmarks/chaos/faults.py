@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.chaos import Outcome, Scenario
 from benchmarks.chaos.cluster import Cluster, grow, private_cluster, small_tablespace
+from benchmarks.common import wait_measured
 from pipeline.fixtures.farm import Farm, Fault, standard_farm
 from pipeline.settings import PROJECT_ROOT
 
@@ -40,7 +41,7 @@ STAGES = ("extract", "dedupe", "load")
 class Finished:
     code: int
     output: str
-    peak_mb: float  # the process's peak resident memory, its children's included
+    peak_mb: float  # the peak resident memory of its largest process (it, or its crawl process)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +81,11 @@ class Workspace:
 
 
 def finish(process: subprocess.Popen[str]) -> Finished:
-    """Wait for the process; its exit code, output and peak memory (``wait4``'s, children included)."""
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(process.returncode, output, usage.ru_maxrss / 1024)
+    """Wait for the process; its exit code, output and the peak memory of its largest process."""
+    with ThreadPoolExecutor(1) as reader:  # the output is read as it comes, or a full pipe would stall it
+        output = reader.submit(process.stdout.read) if process.stdout else None
+        exited = wait_measured(process)
+        return Finished(exited.code, output.result() if output else "", exited.peak_mb)
 
 
 def ended(process: subprocess.Popen[str]) -> bool:

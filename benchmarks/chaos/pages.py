@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from benchmarks.chaos import Outcome, Scenario
+from benchmarks.common import wait_measured
 from benchmarks.common import throwaway_database
 from benchmarks.crawl import crawl_phase
 from pipeline import stages, store
@@ -43,18 +44,17 @@ NIGHTS = ("hostile-1", "hostile-2")
 
 
 def crawl_peak_mb(settings: Settings, run_id: str, log: Path, *args: str) -> float:
-    """Run one crawl process to its end; its peak resident memory in MB (from its own rusage)."""
+    """Run one crawl process to its end; its peak resident memory in MB."""
     command = [sys.executable, "-m", "spiders.runner", *crawl_command(run_id, [hostile.SITE, hostile.PRIVATE_SITE]),
                *args]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **crawl_env(settings)},
                                    stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(f"the crawl {run_id} failed (exit {process.returncode}); its log ends:\n"
+        exited = wait_measured(process)
+    if exited.code:
+        raise RuntimeError(f"the crawl {run_id} failed (exit {exited.code}); its log ends:\n"
                            f"{log.read_text(errors='replace')[-3000:]}")
-    return usage.ru_maxrss / 1024  # kB on Linux
+    return exited.peak_mb
 
 
 def night(settings: Settings, run_id: str, folder: Path, *args: str) -> float:
