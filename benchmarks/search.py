@@ -35,6 +35,7 @@ from benchmarks.dedupe import stage
 from pipeline import export, stages, store
 from pipeline.clean.script import to_simplified, to_traditional
 from pipeline.search import parse_query
+from pipeline.settings import Settings
 from pipeline.store.export import article_rows
 from pipeline.store.search import INDEX_EXPRESSION, MERGE_MEMORY, PENDING_LIST_KB, merge_pending, search
 
@@ -80,7 +81,7 @@ def build(sessions, n: int, words: list[str], rng: random.Random) -> None:
         stage(sessions, RUN, chunk, first)
         first += len(chunk)
     with sessions.begin() as session:
-        slices = stages.dedupe_slices(session, RUN)
+        slices = stages.dedupe_slices(session, RUN, Settings().slice_size)
     for urls in slices:
         with sessions.begin() as session:
             stages.dedupe(session, RUN, urls)

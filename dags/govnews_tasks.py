@@ -158,11 +158,13 @@ def shard(sites: list[str]) -> Any:
 
 @task(**RETRIES, trigger_rule="all_done")
 def slice_batch(extracted: list[dict[str, Any]]) -> list[list[str]]:
-    """Canonical-URL ranges of about a thousand staged articles: one dedupe task each."""
+    """Canonical-URL ranges of GOVNEWS_SLICE_SIZE staged articles: one dedupe and one load task each."""
     from pipeline import stages
 
     run_id, _ = _context()
-    return [list(urls) for urls in _in_transaction(_settings(), lambda session: stages.dedupe_slices(session, run_id))]
+    settings = _settings()
+    return [list(urls) for urls in _in_transaction(settings, lambda session: stages.dedupe_slices(
+        session, run_id, settings.slice_size))]
 
 
 def _slice(urls: list[str]) -> tuple[str, str]:

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
 
     shard_size: int = Field(default=100, ge=1, le=1000, description="Sites per crawl task of the nightly run: "
                             "one Scrapy process crawls them all at once (200 sites: about 300 MB).")
+    slice_size: int = Field(default=5000, ge=1, description="Staged articles per dedupe task and per load "
+                            "task of the nightly run (ranges of canonical URLs, done in parallel).")
     keep_days: int | None = Field(default=None, ge=0, description="Retention: after each nightly run, remove the "
                                   "raw bodies older than this many days that are no article's latest fetch. "
                                   "Unset: keep every raw page.")

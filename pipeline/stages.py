@@ -29,7 +29,6 @@ from pipeline.store.load import load_run
 from pipeline.store.search import merge_pending
 
 BATCH_SIZE = 100
-DEDUPE_SLICE = 1000  # articles per dedupe task: the index step of one slice takes ~1 s
 
 
 class CrawlError(RuntimeError):
@@ -130,8 +129,8 @@ def near_config(settings: Settings) -> NearConfig:
     return NearConfig(threshold=settings.dedupe_threshold)
 
 
-def dedupe_slices(session: Session, run_id: str, size: int = DEDUPE_SLICE) -> list[tuple[str, str]]:
-    """Canonical URL ranges of about ``size`` staged articles each: one dedupe task per range."""
+def dedupe_slices(session: Session, run_id: str, size: int) -> list[tuple[str, str]]:
+    """Canonical URL ranges of about ``size`` staged articles each: one dedupe and one load task per range."""
     return store.dedupe_slices(session, run_id, size)
 
 

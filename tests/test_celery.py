@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -37,7 +38,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, articles_url: str) -> I
         registry = home / "farm.yaml"
         registry.write_text(farm.registry_yaml(max_pages=5), encoding="utf-8")
         env = {"GOVNEWS_DATABASE_URL": articles_url, "GOVNEWS_REGISTRY": str(registry),
-               "GOVNEWS_BUILTIN_REGISTRY": "false", "GOVNEWS_SHARD_SIZE": "2",
+               "GOVNEWS_BUILTIN_REGISTRY": "false", "GOVNEWS_SHARD_SIZE": "2", "GOVNEWS_SLICE_SIZE": "10",
                "CELERY_CRAWL_TASKS": "1", "CELERY_EXTRACT_TASKS": "1"}  # so that three shards need both workers
         with celery_deployment(home, env) as started:
             yield started, [site.name for site in farm.sites]
@@ -65,6 +66,8 @@ def test_a_nightly_run_is_spread_over_two_workers_by_queue(deployment, articles_
     hosts = {task_id: {h for t, h, _ in tasks if t == task_id} for task_id, _, _ in tasks}
     assert hosts["shard.crawl"] == {"worker-1", "worker-2"}, f"three crawl shards, one slot per worker: {tasks}"
     assert {h for _, h, _ in tasks} == {"worker-1", "worker-2"}
+    slices = Counter(task_id for task_id, _, _ in tasks)
+    assert slices["dedupe"] == slices["load"] == 4, f"36 articles in slices of 10: {slices}"
     queues = {task_id: queue for task_id, _, queue in tasks}
     assert (queues["shard.crawl"], queues["shard.extract"], queues["plan"]) == ("crawl", "extract", "default")
     engine = create_engine(articles_url)

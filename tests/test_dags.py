@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -111,10 +112,13 @@ def test_replay_dag_loads_the_seeds_and_a_rerun_adds_nothing(  # type: ignore[no
     # postgresql:// form people write, with a password (the local server trusts; the logs must not show it).
     monkeypatch.setenv("AIRFLOW_CONN_GOVNEWS_DB", airflow_connection_uri(database_url, password=CONNECTION_PASSWORD))
     monkeypatch.delenv("GOVNEWS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("GOVNEWS_SLICE_SIZE", "2")  # the 5 seed articles: dedupe and load over 3 slices
     dag = dagbag.get_dag("govnews_replay")
     first = dag.test()
     logs = "".join(capfd.readouterr())
     assert first.state == "success", f"the replay DAG run failed; its logs end:\n{logs[-5000:]}"
+    mapped = Counter(ti.task_id for ti in first.get_task_instances() if ti.state == "success")
+    assert mapped["dedupe"] == mapped["load"] == 3, mapped
     assert "site(s) into postgresql+psycopg2://" in logs and ":***@" in logs
     assert CONNECTION_PASSWORD not in logs, "a task log shows the database password"
     assert article_count(database_url) == 5
