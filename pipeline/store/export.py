@@ -5,7 +5,8 @@ Rows come from server-side cursors in batches, so memory stays flat however many
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ VERSION_FIELDS = ("version", "title", "body", "body_hash", "seen_at", "supersede
 # Article columns that are exported as they are (the staged fields, then what the load adds).
 ARTICLE_COLUMNS = tuple(c.name for c in Article.__table__.columns)
 EXPORTED_FIELDS = (*ARTICLE_COLUMNS, "cluster_id", "versions")
+ID = ARTICLE_COLUMNS.index("id")
 
 
 def _filtered(statement: Select[Any], site: str | None, since: datetime | None) -> Select[Any]:
@@ -44,16 +46,35 @@ def article_rows(session: Session, site: str | None = None, since: datetime | No
         select(ArticleVersion.article_id, *(getattr(ArticleVersion, f) for f in VERSION_FIELDS))
         .join(Article, Article.id == ArticleVersion.article_id), site, since,
     ).order_by(ArticleVersion.article_id, ArticleVersion.version)
-    stream = {"yield_per": BATCH, "stream_results": True}
-    pending = iter(session.execute(versions, execution_options=stream))
+    pending = _streamed(session, versions)
     next_version = next(pending, None)
-    for row in session.execute(articles, execution_options=stream):
+    for row in _streamed(session, articles):
         own = []
-        while next_version is not None and next_version[0] <= row.id:
-            if next_version[0] == row.id:
+        while next_version is not None and next_version[0] <= row[ID]:
+            if next_version[0] == row[ID]:
                 own.append(dict(zip(VERSION_FIELDS, next_version[1:], strict=True)))
             next_version = next(pending, None)
         yield (*row, own)
+
+
+def _streamed(session: Session, statement: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``statement``, read ``BATCH`` at a time from a server-side cursor. On PostgreSQL
+    psycopg2's own cursor, the rows as psycopg2 makes them: SQLAlchemy's processing of each row
+    changes nothing there (times come aware, JSON decoded) and was a third of the reading's CPU.
+    psycopg2 adapts the parameters (a site, an aware time) itself."""
+    bind = session.get_bind()
+    if bind.dialect.driver != "psycopg2":
+        yield from session.execute(statement, execution_options={"yield_per": BATCH, "stream_results": True})
+        return
+    compiled = statement.compile(dialect=bind.dialect)
+    connection = session.connection().connection.dbapi_connection
+    cursor = connection.cursor(name=f"export_{uuid.uuid4().hex}")
+    cursor.execute(str(compiled), compiled.params)
+    while rows := cursor.fetchmany(BATCH):
+        yield from rows
+    # Read to the end. A reader that stops early leaves the cursor to the end of the transaction,
+    # which closes it (psycopg2 refuses to once the transaction is over).
+    cursor.close()
 
 
 def page_rows(session: Session, site: str | None = None, since: datetime | None = None
