@@ -73,7 +73,7 @@ def write_parquet(rows: Iterable[tuple[Any, ...]], out: IO[bytes]) -> int:
         written: Future[None] | None = None
         for batch in _batches(rows, PARQUET_BATCH):
             columns = zip(*batch, strict=True)
-            arrays = pa.record_batch([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
+            arrays = pa.record_batch([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
             if written is not None:
                 written.result()
             written = thread.submit(writer.write_batch, arrays)
@@ -81,6 +81,16 @@ def write_parquet(rows: Iterable[tuple[Any, ...]], out: IO[bytes]) -> int:
         if written is not None:
             written.result()
     return count
+
+
+def _array(values: Iterable[Any], type_: Any) -> Any:
+    """A column of ``type_``; text given as str or as UTF-8 bytes (``article_rows``'s ``text_as_bytes``:
+    valid UTF-8 as PostgreSQL sends it), whose bytes are taken as they are, unchecked."""
+    import pyarrow as pa
+
+    if type_ == pa.large_string():
+        return pa.array(values, type=pa.large_binary()).view(type_)
+    return pa.array(values, type=type_)
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

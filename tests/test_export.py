@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,8 +16,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import store
+from pipeline import export, store
 from pipeline.records import RawPage
+from pipeline.store.export import EXPORTED_FIELDS, article_rows
 from tests.stories import NOW, cross_script, make_article, run, seed_article
 
 BIN = Path(sys.executable).parent
@@ -76,6 +78,22 @@ def test_parquet_file_has_the_same_articles(archive: str, tmp_path: Path) -> Non
         assert row["cluster_id"] == jsonl[url]["cluster_id"] and row["body"] == jsonl[url]["body"]
         assert row["published_at"] == datetime.fromisoformat(jsonl[url]["published_at"])
         assert [v["version"] for v in row["versions"]] == [v["version"] for v in jsonl[url]["versions"]]
+
+
+def test_parquet_from_text_as_bytes_is_the_same(archive: str) -> None:
+    """The text PostgreSQL sends as UTF-8 bytes goes into the Parquet file as it is: the same table
+    as from decoded strings."""
+    sessions = store.session_factory(archive)
+    with sessions() as session:
+        first = next(article_rows(session, text_as_bytes=True))
+    assert isinstance(first[EXPORTED_FIELDS.index("body")], bytes)
+    tables = []
+    for text_as_bytes in (False, True):
+        out = BytesIO()
+        with sessions() as session:
+            export.write_parquet(article_rows(session, text_as_bytes=text_as_bytes), out)
+        tables.append(pq.read_table(BytesIO(out.getvalue())))
+    assert tables[0].num_rows == 3 and tables[0].equals(tables[1])
 
 
 def test_warc_of_the_raw_responses_reads_back_with_warcio(database_url: str, tmp_path: Path) -> None:

@@ -42,8 +42,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
             count = export.write_warc(page_rows(session, args.site, since), out)
             what = "responses"
         else:
-            writer = export.write_jsonl if args.format == "jsonl" else export.write_parquet
-            count = writer(article_rows(session, args.site, since), out)
+            parquet = args.format == "parquet"
+            writer = export.write_parquet if parquet else export.write_jsonl
+            count = writer(article_rows(session, args.site, since, text_as_bytes=parquet), out)
             what = "articles"
         out.flush()
     print(f"exported {count} {what}" + (f" to {args.output}" if args.output else ""), file=sys.stderr)
