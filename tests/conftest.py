@@ -28,6 +28,7 @@ MEDIA_BENCHMARK = SHARED / "benchmarks" / "extraction-media"
 
 # Airflow reads its configuration when first imported: point it at a throw-away home first.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="govnews-airflow-")
+os.environ["GOVNEWS_CACHE_DIR"] = tempfile.mkdtemp(prefix="govnews-cache-")  # parsed registries
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.settings import FIXTURE_REGISTRY, Settings
 from pipeline.sites import SiteError, load_registry, parse_registry
@@ -73,6 +74,48 @@ def test_later_file_replaces_an_entry(tmp_path) -> None:
     second.write_text(GOOD.replace("xwzx", "zwgk"), encoding="utf-8")
     registry = load_registry([first, second], {"ORIGIN": "http://x"})
     assert registry.get("songjiang").start_urls == ("http://x/zwgk/index.html",)
+
+
+def _parses_without_yaml(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("parsed the YAML again instead of reading the cache")
+
+    monkeypatch.setattr(yaml, "load", refuse)
+
+
+def test_a_registry_read_again_comes_from_the_cache_and_is_the_same(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOVNEWS_CACHE_DIR", str(tmp_path / "cache"))
+    text = GOOD + "  fixture: false\n"
+    first = parse_registry(text, {"ORIGIN": "http://x"})
+    assert len(list((tmp_path / "cache").glob("registry-*.json"))) == 1
+    _parses_without_yaml(monkeypatch)
+    assert parse_registry(text, {"ORIGIN": "http://x"}) == first
+    assert parse_registry(text, {"ORIGIN": "http://y"}).get("songjiang").start_urls == ("http://y/xwzx/index.html",)
+    with pytest.raises(AssertionError, match="parsed the YAML again"):  # another text: parsed
+        parse_registry(text.replace("xwzx", "zwgk"), {"ORIGIN": "http://x"})
+
+
+@pytest.mark.parametrize("extra", ["  since: 2024-01-01\n", "  1: one\n"], ids=["date", "number key"])
+def test_what_json_cannot_hold_exactly_is_parsed_each_time(tmp_path, monkeypatch, extra: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOVNEWS_CACHE_DIR", str(tmp_path / "cache"))
+    first = parse_registry(GOOD + extra, {"ORIGIN": "http://x"})  # the entry is refused: an unknown field
+    assert not list(tmp_path.glob("cache/registry-*.json"))
+    again = parse_registry(GOOD + extra, {"ORIGIN": "http://x"})
+    assert {n: str(e) for n, e in again.errors.items()} == {n: str(e) for n, e in first.errors.items()} != {}
+
+
+def test_a_broken_or_unwritable_cache_only_means_parsing_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GOVNEWS_CACHE_DIR", str(cache))
+    expected = parse_registry(GOOD, {"ORIGIN": "http://x"})
+    [cached] = cache.glob("registry-*.json")
+    cached.write_text('[{"name": "songjiang", "start_', encoding="utf-8")  # cut short
+    assert parse_registry(GOOD, {"ORIGIN": "http://x"}) == expected
+    assert json.loads(cached.read_text(encoding="utf-8"))[0]["name"] == "songjiang", "written again"
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("GOVNEWS_CACHE_DIR", str(blocked / "cache"))
+    assert parse_registry(GOOD, {"ORIGIN": "http://x"}) == expected
 
 
 def test_fixture_registry_is_valid_and_not_crawled_unless_named() -> None:
