@@ -8,10 +8,11 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -101,6 +102,15 @@ def wait_measured(process: subprocess.Popen[Any]) -> Exited:
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     return Exited(process.returncode, peak, usage.ru_utime + usage.ru_stime)
+
+
+def wait_reading(process: subprocess.Popen[Any], stream: IO[Any] | None) -> tuple[Exited, Any]:
+    """:func:`wait_measured`, reading ``stream`` (the process's output pipe) as it comes meanwhile: a
+    full pipe would stall the process. Returns what was read too (None without a stream)."""
+    with ThreadPoolExecutor(1) as reader:
+        output = reader.submit(stream.read) if stream else None
+        exited = wait_measured(process)
+    return exited, output.result() if output else None
 
 
 def _process_tree(root: int) -> list[int]:

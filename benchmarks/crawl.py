@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import report, throwaway_database, wait_measured
+from benchmarks.common import report, throwaway_database, wait_measured, wait_reading
 from pipeline.fixtures.farm import FAMILIES, Farm, FarmSite
 from pipeline.settings import PROJECT_ROOT, Settings
 from spiders.command import crawl_env
@@ -45,11 +45,9 @@ def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run a child to its end: wall seconds, CPU seconds and peak RSS (MB) of that child alone."""
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with ThreadPoolExecutor(1) as reader:  # read as it comes: a full pipe would stall the child
-        stderr = reader.submit(child.stderr.read) if child.stderr else None
-        exited = wait_measured(child)
+    exited, stderr = wait_reading(child, child.stderr)
     if exited.code != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.result().decode()[-3000:] if stderr else ''}")
+        raise RuntimeError(f"{' '.join(command)} failed:\n{(stderr or b'').decode()[-3000:]}")
     return {"seconds": time.perf_counter() - start, "cpu_s": exited.cpu_s, "peak_mb": exited.peak_mb}
 
 

@@ -35,4 +35,3 @@ class Outcome:
 
 
 Scenario = Callable[[], list[Outcome]]
-

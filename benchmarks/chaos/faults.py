@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.chaos import Outcome, Scenario
 from benchmarks.chaos.cluster import Cluster, grow, private_cluster, small_tablespace
-from benchmarks.common import wait_measured
+from benchmarks.common import wait_reading
 from pipeline.fixtures.farm import Farm, Fault, standard_farm
 from pipeline.settings import PROJECT_ROOT
 
@@ -82,10 +82,8 @@ class Workspace:
 
 def finish(process: subprocess.Popen[str]) -> Finished:
     """Wait for the process; its exit code, output and the peak memory of its largest process."""
-    with ThreadPoolExecutor(1) as reader:  # the output is read as it comes, or a full pipe would stall it
-        output = reader.submit(process.stdout.read) if process.stdout else None
-        exited = wait_measured(process)
-        return Finished(exited.code, output.result() if output else "", exited.peak_mb)
+    exited, output = wait_reading(process, process.stdout)
+    return Finished(exited.code, output or "", exited.peak_mb)
 
 
 def ended(process: subprocess.Popen[str]) -> bool:

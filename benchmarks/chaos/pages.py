@@ -28,8 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from benchmarks.chaos import Outcome, Scenario
-from benchmarks.common import wait_measured
-from benchmarks.common import throwaway_database
+from benchmarks.common import throwaway_database, wait_measured
 from benchmarks.crawl import crawl_phase
 from pipeline import stages, store
 from pipeline.dedupe import canonical_url
