@@ -162,8 +162,7 @@ def _row(sessions, query: str):  # type: ignore[no-untyped-def]
 
 
 def _scalar(sessions, query: str):  # type: ignore[no-untyped-def]
-    with sessions() as session:
-        return session.scalar(text(query))
+    return _row(sessions, query)[0]
 
 
 def _night(sessions, index_options: str | None = None) -> float:
